@@ -1,0 +1,98 @@
+package broker
+
+import (
+	"sync"
+
+	"github.com/junctionmq/junction/auth"
+)
+
+const (
+	configureAccess = auth.Configure
+	writeAccess     = auth.Write
+	readAccess      = auth.Read
+)
+
+// Client is one protocol connection as the core sees it: who it is, which
+// vhost it uses, and what it owns (exclusive queues). Every operation that a
+// client's user might not be allowed to do takes the Client.
+type Client struct {
+	ID    uint64
+	User  *auth.User
+	VHost *VHost
+	perm  *auth.Permission
+
+	mu     sync.Mutex
+	cache  map[permKey]bool
+	closed bool
+}
+
+type permKey struct {
+	access auth.Access
+	name   string
+}
+
+// InternalClient returns a client for broker-internal operations with every
+// permission, owning nothing.
+func InternalClient(v *VHost) *Client { return &Client{VHost: v} }
+
+// UserName returns the client's user name ("" for internal clients).
+func (c *Client) UserName() string {
+	if c == nil || c.User == nil {
+		return ""
+	}
+	return c.User.Name
+}
+
+// check verifies the client's permission for an access to a resource.
+// Results are cached: permissions are looked up once per resource and
+// connection, as RabbitMQ's channels do.
+func (c *Client) check(v *VHost, a auth.Access, resource string) error {
+	return c.checkKind(v, a, "queue", resource)
+}
+
+func (c *Client) checkExchange(v *VHost, a auth.Access, name string) error {
+	if name == "" {
+		name = "amq.default"
+	}
+	return c.checkKind(v, a, "exchange", name)
+}
+
+func (c *Client) checkKind(v *VHost, a auth.Access, kind, resource string) error {
+	if c == nil || c.User == nil {
+		return nil
+	}
+	k := permKey{a, kind + "\x00" + resource}
+	c.mu.Lock()
+	ok, hit := c.cache[k]
+	c.mu.Unlock()
+	if !hit {
+		ok = c.perm != nil && c.perm.Allows(a, resource)
+		c.mu.Lock()
+		if c.cache == nil {
+			c.cache = map[permKey]bool{}
+		}
+		if len(c.cache) > 1024 {
+			clear(c.cache)
+		}
+		c.cache[k] = ok
+		c.mu.Unlock()
+	}
+	if !ok {
+		return errorf(KindAccessRefused, "access to %s '%s' in vhost '%s' refused for user '%s'", kind, resource, v.name, c.User.Name)
+	}
+	return nil
+}
+
+// Close releases what the client owns: its exclusive queues are deleted.
+func (c *Client) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.mu.Unlock()
+	if c.VHost != nil {
+		c.VHost.clientClosed(c)
+	}
+}

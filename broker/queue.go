@@ -1,0 +1,408 @@
+package broker
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/junctionmq/junction/message"
+)
+
+type entryState uint8
+
+const (
+	stateReady entryState = iota
+	stateUnacked
+	stateSettled
+)
+
+// Entry is one message's place in one queue. Protocol sessions hold the
+// entries they delivered and hand them back to settle them.
+type Entry struct {
+	msg        *message.Message
+	seq        uint64
+	expiresAt  int64
+	size       int
+	priority   uint8
+	deliveries uint32
+	state      entryState
+	inDeque    bool
+	consumer   *Consumer
+}
+
+// Message returns the entry's message.
+func (e *Entry) Message() *message.Message { return e.msg }
+
+// Seq is the entry's position in its queue, increasing in enqueue order.
+func (e *Entry) Seq() uint64 { return e.seq }
+
+// QueueSpec is a queue declaration.
+type QueueSpec struct {
+	Name       string
+	Durable    bool
+	Exclusive  bool
+	AutoDelete bool
+	Args       message.Table
+}
+
+// QueueStats are cumulative counters for management and metrics.
+type QueueStats struct {
+	Published   uint64
+	Delivered   uint64
+	Acked       uint64
+	Redelivered uint64
+	Expired     uint64
+	Dropped     uint64
+}
+
+// Queue holds messages and dispatches them to consumers. All state below mu
+// is guarded by it; operations that must reach outside the queue
+// (dead-letter publishes, consumer cancel notifications, auto-delete) are
+// collected as effects and run after mu is released, so a queue never holds
+// its lock while taking another queue's.
+type Queue struct {
+	vhost      *VHost
+	name       string
+	durable    bool
+	exclusive  bool
+	autoDelete bool
+	owner      uint64
+	args       message.Table
+	cfg        queueConfig
+
+	mu           sync.Mutex
+	ready        readyList
+	unacked      int
+	nextSeq      uint64
+	consumers    []*Consumer
+	groups       []consumerGroup
+	active       *Consumer // the single active consumer, if x-single-active-consumer
+	consumerSeq  uint64
+	hadConsumers bool
+	scanning     int // consumers that may refuse messages (selectors), forcing a scan past the head
+	msgGroups    map[string]*Consumer
+	deleted      bool
+	stats        QueueStats
+
+	expiryTimer *time.Timer
+	expiryAt    int64
+	unusedTimer *time.Timer
+	unusedGen   uint64
+
+	getters atomic.Int32 // in-flight basic.get, to keep x-expires from firing under them
+}
+
+// consumerGroup is a run of consumers of equal priority within q.consumers
+// and the round-robin cursor over it.
+type consumerGroup struct {
+	start, end int
+	cursor     int
+}
+
+func newQueue(v *VHost, spec QueueSpec, cfg queueConfig, owner uint64) *Queue {
+	q := &Queue{
+		vhost:      v,
+		name:       spec.Name,
+		durable:    spec.Durable,
+		exclusive:  spec.Exclusive,
+		autoDelete: spec.AutoDelete,
+		owner:      owner,
+		args:       spec.Args,
+		cfg:        cfg,
+		ready:      newReadyList(cfg.maxPriority),
+	}
+	return q
+}
+
+// Name returns the queue's name.
+func (q *Queue) Name() string { return q.name }
+
+// VHost returns the vhost the queue lives in.
+func (q *Queue) VHost() *VHost { return q.vhost }
+
+// Spec returns the queue's declaration.
+func (q *Queue) Spec() QueueSpec {
+	return QueueSpec{Name: q.name, Durable: q.durable, Exclusive: q.exclusive, AutoDelete: q.autoDelete, Args: q.args}
+}
+
+// Owner returns the connection owning an exclusive queue (0 if none).
+func (q *Queue) Owner() uint64 { return q.owner }
+
+// Counts returns ready and unacknowledged messages and the consumer count.
+func (q *Queue) Counts() (ready, unacked, consumers int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.ready.count, q.unacked, len(q.consumers)
+}
+
+// ReadyBytes returns the body bytes of ready messages.
+func (q *Queue) ReadyBytes() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.ready.bytes
+}
+
+// Stats returns the queue's cumulative counters.
+func (q *Queue) Stats() QueueStats {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.stats
+}
+
+// effects are actions decided under a queue's lock and carried out after
+// it is released.
+type effects struct {
+	deadLetters []deadLetter
+	cancelled   []*Consumer
+	kicks       []*Queue
+	deleteQueue bool
+	armExpiry   bool
+}
+
+type deadLetter struct {
+	msg    *message.Message
+	reason string
+}
+
+func (q *Queue) run(fx *effects) {
+	if fx.armExpiry {
+		q.mu.Lock()
+		q.armExpiryLocked()
+		q.mu.Unlock()
+	}
+	for _, c := range fx.cancelled {
+		c.sink.ConsumerCancelled(c)
+	}
+	if len(fx.deadLetters) > 0 {
+		q.vhost.deadLetter(q, fx.deadLetters)
+	}
+	for _, k := range fx.kicks {
+		if k != q {
+			k.kick()
+		}
+	}
+	if fx.deleteQueue {
+		q.vhost.deleteQueueInternal(q)
+	}
+}
+
+// enqueue adds a published message. It reports false when the queue refused
+// it (x-overflow reject-publish) or no longer exists.
+func (q *Queue) enqueue(msg *message.Message, now int64) bool {
+	var fx effects
+	q.mu.Lock()
+	ok := q.enqueueLocked(msg, now, &fx)
+	q.mu.Unlock()
+	q.run(&fx)
+	return ok
+}
+
+func (q *Queue) enqueueLocked(msg *message.Message, now int64, fx *effects) bool {
+	if q.deleted {
+		return false
+	}
+	size := msg.Size()
+	if q.overLimit(1, int64(size)) {
+		switch q.cfg.overflow {
+		case RejectPublish:
+			q.stats.Dropped++
+			return false
+		case RejectPublishDLX:
+			q.stats.Dropped++
+			fx.deadLetters = append(fx.deadLetters, deadLetter{msg: msg, reason: "maxlen"})
+			return false
+		}
+	}
+	q.nextSeq++
+	e := &Entry{msg: msg, seq: q.nextSeq, size: size, priority: msg.Priority, expiresAt: msg.ExpiresAt}
+	if q.cfg.messageTTL >= 0 {
+		if exp := now + q.cfg.messageTTL; e.expiresAt == 0 || exp < e.expiresAt {
+			e.expiresAt = exp
+		}
+	}
+	q.stats.Published++
+	q.ready.push(e)
+	if q.cfg.overflow == DropHead {
+		q.dropHeadLocked(fx)
+	}
+	// A message that expires on arrival (TTL 0) still goes to a consumer
+	// that can take it right now, as in RabbitMQ.
+	q.dispatchLocked(now, e, fx)
+	if e.state == stateReady && e.expiresAt != 0 && (q.expiryAt == 0 || e.expiresAt < q.expiryAt) {
+		fx.armExpiry = true
+	}
+	return true
+}
+
+// overLimit reports whether adding n messages of size bytes would exceed
+// x-max-length or x-max-length-bytes. Only ready messages count, as in
+// RabbitMQ.
+func (q *Queue) overLimit(n int, size int64) bool {
+	if q.cfg.maxLength >= 0 && int64(q.ready.count+n) > q.cfg.maxLength {
+		return true
+	}
+	if q.cfg.maxBytes >= 0 && q.ready.bytes+size > q.cfg.maxBytes {
+		return true
+	}
+	return false
+}
+
+func (q *Queue) dropHeadLocked(fx *effects) {
+	for q.overLimit(0, 0) {
+		e := q.ready.first()
+		if e == nil {
+			return
+		}
+		q.ready.take(e)
+		e.state = stateSettled
+		q.stats.Dropped++
+		if q.cfg.hasDLX {
+			fx.deadLetters = append(fx.deadLetters, deadLetter{msg: e.msg, reason: "maxlen"})
+		}
+	}
+}
+
+// Purge removes every ready message and returns how many there were.
+func (q *Queue) Purge() int {
+	q.mu.Lock()
+	n := q.ready.count
+	q.ready.drain(func(e *Entry) { e.state = stateSettled })
+	q.mu.Unlock()
+	return n
+}
+
+// Browse visits ready messages in dispatch order without consuming them.
+func (q *Queue) Browse(fn func(m *message.Message, redelivered bool) bool) {
+	q.mu.Lock()
+	msgs := make([]*Entry, 0, q.ready.count)
+	q.ready.each(func(e *Entry) bool { msgs = append(msgs, e); return true })
+	q.mu.Unlock()
+	for _, e := range msgs {
+		if !fn(e.msg, e.deliveries > 0) {
+			return
+		}
+	}
+}
+
+// Get takes the first ready message (AMQP basic.get). With noAck the message
+// is settled at once; otherwise the caller must settle the returned entry.
+// ok is false when the queue is empty.
+func (q *Queue) Get(noAck bool) (d Delivery, remaining int, ok bool) {
+	var fx effects
+	now := time.Now().UnixMilli()
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return Delivery{}, 0, false
+	}
+	q.expireHeadsLocked(now, &fx)
+	e := q.ready.first()
+	if e != nil {
+		q.ready.take(e)
+		d = q.deliveryLocked(e, nil, noAck)
+		ok = true
+	}
+	remaining = q.ready.count
+	q.touchUnusedLocked()
+	q.mu.Unlock()
+	q.run(&fx)
+	return d, remaining, ok
+}
+
+func (q *Queue) deliveryLocked(e *Entry, c *Consumer, noAck bool) Delivery {
+	d := Delivery{Queue: q, Message: e.msg, Redelivered: e.deliveries > 0, DeliveryCount: e.deliveries, Consumer: c}
+	e.deliveries++
+	q.stats.Delivered++
+	if d.Redelivered {
+		q.stats.Redelivered++
+	}
+	if noAck {
+		e.state = stateSettled
+		q.stats.Acked++
+	} else {
+		e.state = stateUnacked
+		e.consumer = c
+		q.unacked++
+		d.Entry = e
+	}
+	return d
+}
+
+// Outcome is how a delivered message is settled.
+type Outcome uint8
+
+const (
+	// Ack removes the message.
+	Ack Outcome = iota
+	// Requeue returns the message to its original position, to be
+	// redelivered with the redelivered flag.
+	Requeue
+	// Reject removes the message and dead-letters it (reason "rejected") if
+	// the queue has a dead-letter exchange.
+	Reject
+	// Expire removes the message as expired (dead-lettered with reason
+	// "expired").
+	Expire
+)
+
+// Settle applies an outcome to delivered entries. Entries already settled
+// (or never delivered from this queue) are ignored, so a protocol can settle
+// everything it holds without tracking races with purges or deletes.
+func (q *Queue) Settle(entries []*Entry, o Outcome) {
+	var fx effects
+	now := time.Now().UnixMilli()
+	q.mu.Lock()
+	q.settleLocked(entries, o, now, &fx)
+	q.mu.Unlock()
+	q.run(&fx)
+}
+
+func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, fx *effects) {
+	requeued := false
+	for _, e := range entries {
+		if e.state != stateUnacked {
+			continue
+		}
+		q.unacked--
+		if c := e.consumer; c != nil {
+			e.consumer = nil
+			fx.kicks = append(fx.kicks, c.release(e.size)...)
+		}
+		switch {
+		case o == Requeue && !q.deleted:
+			q.ready.requeue(e)
+			requeued = true
+		case o == Reject || o == Expire:
+			e.state = stateSettled
+			if q.cfg.hasDLX {
+				reason := "rejected"
+				if o == Expire {
+					reason = "expired"
+					q.stats.Expired++
+				}
+				fx.deadLetters = append(fx.deadLetters, deadLetter{msg: e.msg, reason: reason})
+			}
+		default:
+			e.state = stateSettled
+			q.stats.Acked++
+		}
+	}
+	if requeued {
+		// Requeued messages may now exceed the length limit; like RabbitMQ,
+		// a drop-head queue trims them from the head.
+		if q.cfg.overflow == DropHead {
+			q.dropHeadLocked(fx)
+		}
+		fx.armExpiry = true
+	}
+	q.dispatchLocked(now, nil, fx)
+}
+
+// kick re-runs dispatch after consumer capacity was freed elsewhere.
+func (q *Queue) kick() {
+	var fx effects
+	q.mu.Lock()
+	q.dispatchLocked(time.Now().UnixMilli(), nil, &fx)
+	q.mu.Unlock()
+	q.run(&fx)
+}

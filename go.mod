@@ -1,0 +1,8 @@
+module github.com/junctionmq/junction
+
+go 1.26
+
+require (
+	github.com/go-stomp/stomp/v3 v3.1.3 // indirect
+	github.com/rabbitmq/amqp091-go v1.16.0 // indirect
+)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine with Go:
+# Debian packages (spec XML for code generation, real client libraries),
+# Go modules, and pinned Go tools under ./.tools/bin. Idempotent and quiet
+# when everything is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Packages make test needs. Comparison brokers (rabbitmq-server, activemq)
+# are installed by the bench scripts that use them, not here.
+packages=(amqp-specs python3-pika python3-stomp libactivemq-java)
+if [ "${JUNCTION_DEPS_EXTRA:-}" != "" ]; then
+  # shellcheck disable=SC2206
+  packages+=(${JUNCTION_DEPS_EXTRA})
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing Debian packages: ${missing[*]}"
+  sudo_cmd=""
+  if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/junction-apt.log 2>&1; then
+    $sudo_cmd apt-get update >/tmp/junction-apt-update.log 2>&1 || true
+    $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/junction-apt.log 2>&1 || {
+      tail -20 /tmp/junction-apt.log; exit 1; }
+  fi
+fi
+
+go mod download
+
+mkdir -p .tools/bin
+if [ ! -x .tools/bin/staticcheck ] || ! .tools/bin/staticcheck -version 2>/dev/null | grep -q '0.8.2'; then
+  echo "deps: installing staticcheck v0.8.2"
+  GOBIN="$PWD/.tools/bin" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
