@@ -96,3 +96,12 @@ func (c *Client) Close() {
 		c.VHost.clientClosed(c)
 	}
 }
+
+// CheckRead verifies the client may consume from or get from q: read
+// permission and, for exclusive queues, ownership.
+func (c *Client) CheckRead(q *Queue) error {
+	if err := q.checkOwner(c); err != nil {
+		return err
+	}
+	return c.check(q.vhost, readAccess, q.name)
+}

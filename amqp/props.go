@@ -1,0 +1,115 @@
+package amqp
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/junctionmq/junction/amqp/wire"
+	"github.com/junctionmq/junction/message"
+)
+
+// decodeProps turns AMQP basic properties into the neutral form. It is the
+// lazy decoder attached to every AMQP-published message.
+func decodeProps(raw []byte) (*message.Properties, error) {
+	p, err := wire.DecodeProperties(raw)
+	if err != nil {
+		return nil, err
+	}
+	np := &message.Properties{
+		ContentType:     p.ContentType,
+		ContentEncoding: p.ContentEncoding,
+		Headers:         p.Headers,
+		CorrelationID:   p.CorrelationID,
+		ReplyTo:         p.ReplyTo,
+		MessageID:       p.MessageID,
+		Type:            p.Type,
+		UserID:          p.UserID,
+		AppID:           p.AppID,
+		ClusterID:       p.ClusterID,
+		Expiration:      p.Expiration,
+	}
+	if p.Present&wire.FlagTimestamp != 0 {
+		np.Timestamp = p.Timestamp.UnixMilli()
+	}
+	return np, nil
+}
+
+// encodeProps renders a message's neutral properties as AMQP basic
+// properties, for messages that did not come from AMQP or were changed by
+// the broker.
+func encodeProps(m *message.Message) []byte {
+	np := m.Props()
+	p := wire.Properties{
+		ContentType:     np.ContentType,
+		ContentEncoding: np.ContentEncoding,
+		Headers:         np.Headers,
+		CorrelationID:   np.CorrelationID,
+		ReplyTo:         np.ReplyTo,
+		MessageID:       np.MessageID,
+		Type:            np.Type,
+		UserID:          np.UserID,
+		AppID:           np.AppID,
+		ClusterID:       np.ClusterID,
+		Expiration:      np.Expiration,
+		DeliveryMode:    1,
+	}
+	if m.Persistent {
+		p.DeliveryMode = 2
+	}
+	if m.HasPriority {
+		p.Priority = m.Priority
+		p.Present |= wire.FlagPriority
+	}
+	if np.Timestamp != 0 {
+		p.Timestamp = time.UnixMilli(np.Timestamp)
+		p.Present |= wire.FlagTimestamp
+	}
+	if p.Expiration == "" && m.ExpiresAt != 0 && m.Origin != message.Internal {
+		// An absolute expiry from another protocol becomes the remaining TTL.
+		if ttl := m.ExpiresAt - time.Now().UnixMilli(); ttl > 0 {
+			p.Expiration = strconv.FormatInt(ttl, 10)
+		} else {
+			p.Expiration = "0"
+		}
+	}
+	p.MarkNonZero()
+	out, err := p.Append(nil)
+	if err != nil {
+		// A value AMQP cannot carry: deliver without headers rather than
+		// not at all.
+		p.Headers = nil
+		p.Present &^= wire.FlagHeaders
+		out, _ = p.Append(nil)
+	}
+	return out
+}
+
+// parseExpiration validates AMQP's expiration property, a relative TTL in
+// milliseconds written as a decimal string.
+func parseExpiration(s []byte) (int64, string) {
+	if len(s) == 0 {
+		return 0, "no_integer"
+	}
+	neg := s[0] == '-'
+	digits := s
+	if neg {
+		digits = s[1:]
+	}
+	if len(digits) == 0 {
+		return 0, "no_integer"
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, "no_integer"
+		}
+		n = n*10 + int64(c-'0')
+		if n > 1<<40 {
+			return 0, "no_integer"
+		}
+	}
+	if neg {
+		return 0, "negative_integer"
+	}
+	return n, ""
+}

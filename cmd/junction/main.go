@@ -1,0 +1,99 @@
+// Command junction runs the Junction message broker.
+//
+//	junction                      # embedded defaults: ./data, standard ports
+//	junction --config junction.toml --amqp-listen 127.0.0.1:5672
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/junctionmq/junction/config"
+	"github.com/junctionmq/junction/server"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "junction:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("junction", flag.ContinueOnError)
+	configPath := fs.String("config", "", "configuration file (TOML)")
+	dataDir := fs.String("data-dir", "", "data directory (default ./data)")
+	amqpAddr := fs.String("amqp-listen", "", "AMQP 0-9-1 listen address (default :5672; empty turns it off)")
+	openwireAddr := fs.String("openwire-listen", "", "OpenWire listen address (default :61616; empty turns it off)")
+	stompAddr := fs.String("stomp-listen", "", "STOMP listen address (default :61613; empty turns it off)")
+	httpAddr := fs.String("http-listen", "", "management HTTP listen address (default :8161; empty turns it off)")
+	logLevel := fs.String("log-level", "", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg := config.Default()
+	if *configPath != "" {
+		var err error
+		if cfg, err = config.Load(*configPath); err != nil {
+			return err
+		}
+	}
+	// Flags override the file only when given, so that an explicit empty
+	// value can turn a listener off.
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "data-dir":
+			cfg.DataDir = *dataDir
+		case "amqp-listen":
+			cfg.Listeners.AMQP = *amqpAddr
+		case "openwire-listen":
+			cfg.Listeners.OpenWire = *openwireAddr
+		case "stomp-listen":
+			cfg.Listeners.STOMP = *stompAddr
+		case "http-listen":
+			cfg.Listeners.HTTP = *httpAddr
+		case "log-level":
+			cfg.Log.Level = *logLevel
+		}
+	})
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log)
+	s, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := s.Start(); err != nil {
+		return err
+	}
+	log.Info("Junction started", "data_dir", cfg.DataDir)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	got := <-sig
+	log.Info("shutting down", "signal", got.String())
+	s.Close()
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(c config.Log) *slog.Logger {
+	var level slog.Level
+	switch c.Level {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,219 @@
+// Package config is Junction's configuration: one TOML file, overridden by
+// command-line flags. Everything has a default, so no file is needed to run
+// a broker.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/junctionmq/junction/auth"
+)
+
+// Config is the broker's whole configuration.
+type Config struct {
+	DataDir   string     `toml:"data_dir"`
+	Listeners Listeners  `toml:"listeners"`
+	AMQP      AMQP       `toml:"amqp"`
+	Log       Log        `toml:"log"`
+	Users     []User     `toml:"users"`
+	VHosts    []VHost    `toml:"vhosts"`
+	Perms     []Perm     `toml:"permissions"`
+	Defaults  DefaultUsr `toml:"default_user"`
+}
+
+// Listeners are the listen addresses; an empty address turns one off.
+type Listeners struct {
+	AMQP     string `toml:"amqp"`
+	OpenWire string `toml:"openwire"`
+	STOMP    string `toml:"stomp"`
+	HTTP     string `toml:"http"`
+}
+
+// AMQP holds AMQP 0-9-1 tuning.
+type AMQP struct {
+	Heartbeat        Duration `toml:"heartbeat"`
+	FrameMax         uint32   `toml:"frame_max"`
+	ChannelMax       uint16   `toml:"channel_max"`
+	MaxMessageSize   uint64   `toml:"max_message_size"`
+	HandshakeTimeout Duration `toml:"handshake_timeout"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level"`  // debug, info, warn, error
+	Format string `toml:"format"` // text or json
+}
+
+// User is a configured user. Password is plain text (handy for tests);
+// PasswordHash is what `junction passwd` prints (RabbitMQ's format).
+type User struct {
+	Name         string   `toml:"name"`
+	Password     string   `toml:"password"`
+	PasswordHash string   `toml:"password_hash"`
+	Tags         []string `toml:"tags"`
+	LoopbackOnly bool     `toml:"loopback_only"`
+}
+
+// VHost is a configured vhost.
+type VHost struct {
+	Name string `toml:"name"`
+}
+
+// Perm grants a user access to a vhost.
+type Perm struct {
+	User      string `toml:"user"`
+	VHost     string `toml:"vhost"`
+	Configure string `toml:"configure"`
+	Write     string `toml:"write"`
+	Read      string `toml:"read"`
+}
+
+// DefaultUsr controls the built-in guest/guest account.
+type DefaultUsr struct {
+	// Disabled removes guest; by default it exists, loopback only, as in
+	// RabbitMQ.
+	Disabled bool `toml:"disabled"`
+}
+
+// Duration is a time.Duration written as "60s" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText formats the duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// Default returns the configuration used when no file is given: data in
+// ./data and the standard ports of each protocol on all interfaces.
+func Default() Config {
+	return Config{
+		DataDir: "./data",
+		Listeners: Listeners{
+			AMQP:     ":5672",
+			OpenWire: ":61616",
+			STOMP:    ":61613",
+			HTTP:     ":8161",
+		},
+		AMQP: AMQP{
+			Heartbeat:        Duration{60 * time.Second},
+			FrameMax:         131072,
+			ChannelMax:       2047,
+			MaxMessageSize:   128 << 20,
+			HandshakeTimeout: Duration{10 * time.Second},
+		},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads a TOML file over the defaults. Unknown keys are errors, so a
+// typo does not silently fall back to a default.
+func Load(path string) (Config, error) {
+	cfg := Default()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("read config: %w", err)
+	}
+	if err := Parse(string(b), &cfg); err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Parse decodes TOML text into cfg and validates the result.
+func Parse(text string, cfg *Config) error {
+	md, err := toml.Decode(text, cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
+		}
+		return err
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return fmt.Errorf("unknown keys: %s", strings.Join(keys, ", "))
+	}
+	return cfg.Validate()
+}
+
+// Validate checks cross-references and values.
+func (c *Config) Validate() error {
+	var errs []error
+	users := map[string]bool{}
+	for i, u := range c.Users {
+		if u.Name == "" {
+			errs = append(errs, fmt.Errorf("users[%d]: name is empty", i))
+		}
+		if u.Password != "" && u.PasswordHash != "" {
+			errs = append(errs, fmt.Errorf("user %q: set password or password_hash, not both", u.Name))
+		}
+		users[u.Name] = true
+	}
+	vhosts := map[string]bool{"/": true}
+	for _, v := range c.VHosts {
+		vhosts[v.Name] = true
+	}
+	for _, p := range c.Perms {
+		if !users[p.User] && !(p.User == "guest" && !c.Defaults.Disabled) {
+			errs = append(errs, fmt.Errorf("permission for unknown user %q", p.User))
+		}
+		if !vhosts[p.VHost] {
+			errs = append(errs, fmt.Errorf("permission on unknown vhost %q", p.VHost))
+		}
+	}
+	switch c.Log.Level {
+	case "", "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	return errors.Join(errs...)
+}
+
+// Registry builds the user registry the configuration describes.
+func (c *Config) Registry() (*auth.Registry, error) {
+	r := auth.NewRegistry()
+	r.AddVHost("/")
+	if !c.Defaults.Disabled {
+		if err := r.PutUser(auth.User{Name: "guest", PasswordHash: auth.HashPassword("guest"), Tags: []string{auth.TagAdministrator}, LoopbackOnly: true}); err != nil {
+			return nil, err
+		}
+		if err := r.SetPermission(auth.Permission{User: "guest", VHost: "/", Configure: ".*", Write: ".*", Read: ".*"}); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range c.VHosts {
+		r.AddVHost(v.Name)
+	}
+	for _, u := range c.Users {
+		hash := u.PasswordHash
+		if u.Password != "" {
+			hash = auth.HashPassword(u.Password)
+		}
+		if err := r.PutUser(auth.User{Name: u.Name, PasswordHash: hash, Tags: u.Tags, LoopbackOnly: u.LoopbackOnly}); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range c.Perms {
+		if err := r.SetPermission(auth.Permission{User: p.User, VHost: p.VHost, Configure: p.Configure, Write: p.Write, Read: p.Read}); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
