@@ -57,6 +57,7 @@ type conn struct {
 	chMu     sync.Mutex // guards channels for readers outside serve
 	channels map[uint16]*channel
 
+	block    blockState
 	lastRead atomic.Int64 // unix nanos of the last frame read
 	closing  atomic.Bool  // connection.close sent; waiting for close-ok
 	done     chan struct{}
@@ -117,6 +118,7 @@ func (c *conn) serve() {
 		return
 	}
 	c.log.Debug("connection opened", "user", c.user.Name, "vhost", c.vhost.Name(), "protocol", c.proto.Name())
+	defer c.watchAlarms()()
 	if c.heartbeat > 0 {
 		go c.heartbeats()
 	}
@@ -271,7 +273,7 @@ func (c *conn) heartbeats() {
 				c.out.append(wire.AppendHeartbeat)
 			}
 			last := time.Unix(0, c.lastRead.Load())
-			if now.Sub(last) > 2*c.heartbeat {
+			if now.Sub(last) > 2*c.heartbeat && !c.blockedWaiting() {
 				c.log.Warn("missed heartbeats from client; closing connection", "timeout", c.heartbeat)
 				c.nc.Close()
 				return

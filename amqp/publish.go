@@ -14,6 +14,9 @@ func (ch *channel) startPublish(m *wire.BasicPublish) error {
 		// RabbitMQ 3 removed immediate and fails such publishes this way.
 		return &wire.Error{Code: wire.NotImplemented, Text: "immediate=true", ClassID: 60, MethodID: 40}
 	}
+	if err := ch.conn.waitIfBlocked(); err != nil {
+		return err
+	}
 	ch.publish = m
 	ch.haveHeader = false
 	return nil

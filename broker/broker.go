@@ -38,6 +38,7 @@ type Broker struct {
 	vhosts map[string]*VHost
 
 	nextClientID atomic.Uint64
+	alarms       alarms
 }
 
 // New returns a broker with a vhost for every vhost in the registry.

@@ -25,6 +25,27 @@ type Config struct {
 	VHosts    []VHost    `toml:"vhosts"`
 	Perms     []Perm     `toml:"permissions"`
 	Defaults  DefaultUsr `toml:"default_user"`
+	Limits    Limits     `toml:"limits"`
+}
+
+// Limits are the resource alarms' thresholds.
+type Limits struct {
+	// MemoryHighWatermark is a fraction of the memory available to the
+	// process (RabbitMQ's vm_memory_high_watermark, default 0.4) ...
+	MemoryHighWatermark float64 `toml:"memory_high_watermark"`
+	// ... or an absolute size, which wins when set.
+	MemoryHighWatermarkBytes Size `toml:"memory_high_watermark_bytes"`
+	// DiskFreeLimit blocks publishers when the data directory's disk has
+	// less free space (default 50MB).
+	DiskFreeLimit Size `toml:"disk_free_limit"`
+}
+
+// MemoryLimit returns the memory alarm threshold in bytes (0 = off).
+func (l Limits) MemoryLimit() uint64 {
+	if l.MemoryHighWatermarkBytes > 0 {
+		return uint64(l.MemoryHighWatermarkBytes)
+	}
+	return uint64(l.MemoryHighWatermark * float64(TotalMemory()))
 }
 
 // Listeners are the listen addresses; an empty address turns one off.
@@ -115,7 +136,8 @@ func Default() Config {
 			MaxMessageSize:   128 << 20,
 			HandshakeTimeout: Duration{10 * time.Second},
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:    Log{Level: "info", Format: "text"},
+		Limits: Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000},
 	}
 }
 
@@ -177,6 +199,9 @@ func (c *Config) Validate() error {
 		if !vhosts[p.VHost] {
 			errs = append(errs, fmt.Errorf("permission on unknown vhost %q", p.VHost))
 		}
+	}
+	if w := c.Limits.MemoryHighWatermark; w < 0 || w > 1 {
+		errs = append(errs, fmt.Errorf("limits.memory_high_watermark %v: want a fraction between 0 and 1", w))
 	}
 	switch c.Log.Level {
 	case "", "debug", "info", "warn", "error":

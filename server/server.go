@@ -23,6 +23,8 @@ type Server struct {
 	broker *broker.Broker
 	amqp   *amqp.Server
 
+	stopMonitor chan struct{}
+
 	mu    sync.Mutex
 	addrs map[string]net.Addr
 	wg    sync.WaitGroup
@@ -69,6 +71,12 @@ func (s *Server) Start() error {
 			return fmt.Errorf("data dir: %w", err)
 		}
 	}
+	s.stopMonitor = make(chan struct{})
+	go s.broker.Monitor(broker.Limits{
+		MemoryHighWatermark: s.cfg.Limits.MemoryLimit(),
+		DiskFreeLimit:       uint64(s.cfg.Limits.DiskFreeLimit),
+		DataDir:             s.cfg.DataDir,
+	}, s.stopMonitor)
 	if addr := s.cfg.Listeners.AMQP; addr != "" {
 		if err := s.listen("amqp", addr, s.amqp.Serve, s.amqp.Close); err != nil {
 			s.Close()
@@ -120,4 +128,8 @@ func (s *Server) Close() {
 		stops[i]()
 	}
 	s.wg.Wait()
+	if s.stopMonitor != nil {
+		close(s.stopMonitor)
+		s.stopMonitor = nil
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,6 +34,7 @@ func run(args []string) error {
 	stompAddr := fs.String("stomp-listen", "", "STOMP listen address (default :61613; empty turns it off)")
 	httpAddr := fs.String("http-listen", "", "management HTTP listen address (default :8161; empty turns it off)")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")
+	pprofAddr := fs.String("pprof-listen", "", "serve Go's net/http/pprof on this address (for profiling)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,6 +67,14 @@ func run(args []string) error {
 		return err
 	}
 	log := newLogger(cfg.Log)
+	if *pprofAddr != "" {
+		go func() {
+			log.Info("pprof listening", "addr", *pprofAddr)
+			if err := http.ListenAndServe(*pprofAddr, nil); err != nil {
+				log.Error("pprof listener failed", "err", err)
+			}
+		}()
+	}
 	s, err := server.New(cfg, log)
 	if err != nil {
 		return err

@@ -1,0 +1,78 @@
+package amqp
+
+import (
+	"sync"
+	"time"
+
+	"github.com/junctionmq/junction/amqp/wire"
+)
+
+// blockState implements RabbitMQ's connection.blocked extension: when a
+// resource alarm is raised, publishing connections are told (if the client
+// announced the capability) and stop being read at their next publish
+// until the alarm clears.
+type blockState struct {
+	mu        sync.Mutex
+	published bool // the connection has published at least once
+	notified  bool // connection.blocked sent, unblocked not yet
+	waiting   bool // the reader is parked on a publish
+}
+
+func (c *conn) watchAlarms() func() {
+	return c.srv.broker.OnAlarm(func(blocked bool, reason string) {
+		c.block.mu.Lock()
+		defer c.block.mu.Unlock()
+		if blocked && c.block.published {
+			c.notifyBlockedLocked(reason)
+		}
+		if !blocked && c.block.notified {
+			c.block.notified = false
+			if c.hasCapability("connection.blocked") {
+				c.writeMethod(0, &wire.ConnectionUnblocked{})
+			}
+		}
+	})
+}
+
+func (c *conn) notifyBlockedLocked(reason string) {
+	if c.block.notified {
+		return
+	}
+	c.block.notified = true
+	if c.hasCapability("connection.blocked") {
+		c.writeMethod(0, &wire.ConnectionBlocked{Reason: reason})
+	}
+}
+
+// waitIfBlocked parks the reader before a publish while an alarm is
+// active. Heartbeat checks are suspended meanwhile: not reading is our
+// choice, not the client's silence.
+func (c *conn) waitIfBlocked() error {
+	c.block.mu.Lock()
+	c.block.published = true
+	c.block.mu.Unlock()
+	reason, wait := c.srv.broker.Blocked()
+	if wait == nil {
+		return nil
+	}
+	c.block.mu.Lock()
+	c.notifyBlockedLocked(reason)
+	c.block.waiting = true
+	c.block.mu.Unlock()
+	c.log.Info("connection blocked by resource alarm", "reason", reason)
+	select {
+	case <-wait:
+	case <-c.done:
+	}
+	c.block.mu.Lock()
+	c.block.waiting = false
+	c.block.mu.Unlock()
+	c.lastRead.Store(time.Now().UnixNano())
+	return nil
+}
+
+func (c *conn) blockedWaiting() bool {
+	c.block.mu.Lock()
+	defer c.block.mu.Unlock()
+	return c.block.waiting
+}
