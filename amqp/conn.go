@@ -209,7 +209,7 @@ func (c *conn) awaitCloseOK() {
 		case *wire.ConnectionCloseOK:
 			return
 		case *wire.ConnectionClose:
-			c.out.append(func(b []byte) []byte { b, _ = (&wire.ConnectionCloseOK{}).AppendFrame(b, 0); return b })
+			c.writeMethod(0, &wire.ConnectionCloseOK{})
 			return
 		}
 	}
@@ -293,7 +293,7 @@ func (c *conn) frame(f wire.Frame) error {
 				case *wire.ConnectionCloseOK:
 					return errClosed
 				case *wire.ConnectionClose:
-					c.out.append(func(b []byte) []byte { b, _ = (&wire.ConnectionCloseOK{}).AppendFrame(b, 0); return b })
+					c.writeMethod(0, &wire.ConnectionCloseOK{})
 					return errClosed
 				}
 			}
@@ -348,7 +348,7 @@ func (c *conn) connectionMethod(m wire.Method) error {
 	case *wire.ConnectionClose:
 		c.log.Debug("client closed connection", "code", m.ReplyCode, "text", m.ReplyText)
 		c.closing.Store(true)
-		c.out.append(func(b []byte) []byte { b, _ = (&wire.ConnectionCloseOK{}).AppendFrame(b, 0); return b })
+		c.writeMethod(0, &wire.ConnectionCloseOK{})
 		return errClosed
 	case *wire.ConnectionCloseOK:
 		return errClosed

@@ -14,8 +14,12 @@ import (
 // Version is reported in server-properties.
 var Version = "0.1.0"
 
-func serverProperties() message.Table {
-	return message.Table{
+// serverProperties describes the server in connection.start. Capabilities
+// (a table of booleans) go only to 0-9-1 clients: 0-8 tables have no
+// boolean type and 0-8 clients fail to parse one, so RabbitMQ omits them
+// too.
+func serverProperties(p *wire.Protocol) message.Table {
+	t := message.Table{
 		"product":      "Junction",
 		"version":      Version,
 		"platform":     "Go",
@@ -33,6 +37,10 @@ func serverProperties() message.Table {
 			"per_consumer_qos":             true,
 		},
 	}
+	if p != wire.AMQP091 {
+		delete(t, "capabilities")
+	}
+	return t
 }
 
 // handshake runs protocol-header negotiation, SASL, tuning and
@@ -58,7 +66,7 @@ func (c *conn) handshake() error {
 	c.writeMethod(0, &wire.ConnectionStart{
 		VersionMajor:     major,
 		VersionMinor:     minor,
-		ServerProperties: serverProperties(),
+		ServerProperties: serverProperties(proto),
 		Mechanisms:       []byte("PLAIN AMQPLAIN"),
 		Locales:          []byte("en_US"),
 	})
@@ -119,7 +127,7 @@ func expect[T wire.Method](c *conn) (T, error) {
 		return zero, err
 	}
 	if cl, ok := m.(*wire.ConnectionClose); ok {
-		c.out.append(func(b []byte) []byte { b, _ = (&wire.ConnectionCloseOK{}).AppendFrame(b, 0); return b })
+		c.writeMethod(0, &wire.ConnectionCloseOK{})
 		c.log.Debug("client closed connection during handshake", "code", cl.ReplyCode, "text", cl.ReplyText)
 		return zero, errClosed
 	}

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Packages make test needs. Comparison brokers (rabbitmq-server, activemq)
 # are installed by the bench scripts that use them, not here.
-packages=(amqp-specs python3-pika python3-stomp libactivemq-java)
+packages=(amqp-specs python3-pika python3-amqplib python3-stomp libactivemq-java)
 if [ "${JUNCTION_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   packages+=(${JUNCTION_DEPS_EXTRA})
