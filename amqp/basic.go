@@ -164,17 +164,24 @@ func (ch *channel) get(m *wire.BasicGet) error {
 func (ch *channel) takeAcked(tag uint64, multiple bool, m wire.Method) ([]unackedRecord, error) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
+	// The result reuses a scratch slice owned by the reader goroutine; it
+	// is valid until the next call.
+	out := ch.ackScratch[:0]
+	defer func() { ch.ackScratch = out[:0] }()
 	if multiple && tag == 0 {
-		return ch.unacked.takeUpTo(0, nil), nil
+		out = ch.unacked.takeUpTo(0, out)
+		return out, nil
 	}
 	if !ch.unacked.has(tag) {
 		return nil, &wire.Error{Code: wire.PreconditionFailed, Text: fmt.Sprintf("unknown delivery tag %d", tag), ClassID: m.ClassID(), MethodID: m.MethodID()}
 	}
 	if multiple {
-		return ch.unacked.takeUpTo(tag, nil), nil
+		out = ch.unacked.takeUpTo(tag, out)
+		return out, nil
 	}
 	r, _ := ch.unacked.take(tag)
-	return []unackedRecord{r}, nil
+	out = append(out, r)
+	return out, nil
 }
 
 func (ch *channel) ack(tag uint64, multiple bool, m wire.Method) error {
@@ -202,7 +209,7 @@ func (ch *channel) nack(tag uint64, multiple, requeue bool, m wire.Method) error
 // settle applies an outcome now, or at commit inside a transaction.
 func (ch *channel) settle(recs []unackedRecord, o broker.Outcome) {
 	if ch.tx == nil {
-		settleRecords(recs, o)
+		ch.entryScratch = settleRecordsWith(recs, o, ch.entryScratch[:0])
 		return
 	}
 	ch.txAcks = append(ch.txAcks, recs...)

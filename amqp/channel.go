@@ -18,12 +18,17 @@ type channel struct {
 	closing bool // channel.close sent, awaiting close-ok
 
 	// content assembly for basic.publish
-	publish     *wire.BasicPublish
-	haveHeader  bool
-	contentBuf  []byte // raw properties followed by the body
-	propsLen    int
-	bodySize    uint64
-	currentName string // the last queue declared, for empty queue names
+	publish      *wire.BasicPublish
+	pubScratch   wire.BasicPublish // the fast path's publish, reused
+	lastExchange string
+	lastKey      string
+	ackScratch   []unackedRecord
+	entryScratch []*broker.Entry
+	haveHeader   bool
+	contentBuf   []byte // raw properties followed by the body
+	propsLen     int
+	bodySize     uint64
+	currentName  string // the last queue declared, for empty queue names
 
 	prefetchCount int
 	prefetchSize  int64
@@ -83,7 +88,12 @@ func (c *conn) channelMethod(id uint16, m wire.Method) error {
 	if ch.publish != nil {
 		return &wire.Error{Code: wire.UnexpectedFrame, Text: fmt.Sprintf("expected content header for class 60, got method %s on channel %d", m.MethodName(), id), ClassID: m.ClassID(), MethodID: m.MethodID()}
 	}
-	err := ch.method(m)
+	return c.channelResult(ch, m, ch.method(m))
+}
+
+// channelResult scopes a channel method's error: a soft error closes the
+// channel, a hard one the connection.
+func (c *conn) channelResult(ch *channel, m wire.Method, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -94,7 +104,7 @@ func (c *conn) channelMethod(id uint16, m wire.Method) error {
 	if we.Hard() {
 		return we
 	}
-	c.log.Info("closing channel on error", "channel", id, "code", we.Code, "text", we.Text)
+	c.log.Info("closing channel on error", "channel", ch.id, "code", we.Code, "text", we.Text)
 	ch.closeWithError(we)
 	return nil
 }

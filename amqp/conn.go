@@ -307,6 +307,9 @@ func (c *conn) frame(f wire.Frame) error {
 		}
 		return nil
 	case wire.FrameMethod:
+		if ok, err := c.fastMethod(f); ok {
+			return err
+		}
 		m, err := c.proto.DecodeMethod(f.Payload)
 		if err != nil {
 			return c.methodDecodeError(f.Channel, err)

@@ -94,8 +94,14 @@ func (l *unackedList) restore(recs []unackedRecord) {
 // settleRecords settles records grouped by queue, preserving tag order
 // within each queue.
 func settleRecords(recs []unackedRecord, o broker.Outcome) {
+	settleRecordsWith(recs, o, nil)
+}
+
+// settleRecordsWith is settleRecords reusing scratch for the common case
+// of a single queue; it returns the scratch for the next call.
+func settleRecordsWith(recs []unackedRecord, o broker.Outcome, scratch []*broker.Entry) []*broker.Entry {
 	if len(recs) == 0 {
-		return
+		return scratch
 	}
 	q := recs[0].queue
 	single := true
@@ -106,12 +112,13 @@ func settleRecords(recs []unackedRecord, o broker.Outcome) {
 		}
 	}
 	if single {
-		entries := make([]*broker.Entry, len(recs))
-		for i, r := range recs {
-			entries[i] = r.entry
+		entries := scratch[:0]
+		for _, r := range recs {
+			entries = append(entries, r.entry)
 		}
 		q.Settle(entries, o)
-		return
+		clear(entries)
+		return entries[:0]
 	}
 	byQueue := map[*broker.Queue][]*broker.Entry{}
 	var order []*broker.Queue
@@ -124,6 +131,7 @@ func settleRecords(recs []unackedRecord, o broker.Outcome) {
 	for _, q := range order {
 		q.Settle(byQueue[q], o)
 	}
+	return scratch
 }
 
 // consumer is the AMQP side of a broker consumer.

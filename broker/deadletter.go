@@ -47,10 +47,7 @@ func makeDeadLetter(m *message.Message, q *Queue, reason string, now time.Time) 
 		p.Headers = message.Table{}
 	}
 	h := p.Headers
-	originalKeys := []string{m.RoutingKey}
-	for _, k := range stringList(h["CC"]) {
-		originalKeys = append(originalKeys, k)
-	}
+	originalKeys := append([]string{m.RoutingKey}, stringList(h["CC"])...)
 	keys := originalKeys
 	if q.cfg.hasDLRK {
 		keys = []string{q.cfg.dlrk}

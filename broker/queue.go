@@ -2,7 +2,6 @@ package broker
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/junctionmq/junction/message"
@@ -88,8 +87,6 @@ type Queue struct {
 	expiryAt    int64
 	unusedTimer *time.Timer
 	unusedGen   uint64
-
-	getters atomic.Int32 // in-flight basic.get, to keep x-expires from firing under them
 }
 
 // consumerGroup is a run of consumers of equal priority within q.consumers
