@@ -3,7 +3,6 @@ module github.com/junctionmq/junction
 go 1.26
 
 require (
-	github.com/BurntSushi/toml v1.6.0 // indirect
-	github.com/go-stomp/stomp/v3 v3.1.3 // indirect
-	github.com/rabbitmq/amqp091-go v1.16.0 // indirect
+	github.com/BurntSushi/toml v1.6.0
+	github.com/rabbitmq/amqp091-go v1.16.0
 )

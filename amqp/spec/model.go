@@ -21,6 +21,21 @@ type Version struct {
 	// MethodAliases maps a method of this version to the canonical method
 	// with the same meaning when the names differ ("class.method" form).
 	MethodAliases map[string]string
+	// Extra adds methods the XML lacks, by class name.
+	Extra map[string][]Method
+}
+
+// rabbitConnectionExtensions are RabbitMQ's connection.blocked/unblocked
+// (sent when a resource alarm blocks publishers, announced by the
+// "connection.blocked" capability) and update-secret (credential refresh).
+// Debian's extended XML predates them; RabbitMQ's codegen JSON and
+// amqp091-go's copy of the XML define them with these ids.
+var rabbitConnectionExtensions = []Method{
+	{Name: "blocked", ID: 60, Fields: []Field{{Name: "reason", Type: "shortstr"}}},
+	{Name: "unblocked", ID: 61},
+	{Name: "update-secret", ID: 70, Synchronous: true, Responses: []string{"update-secret-ok"},
+		Fields: []Field{{Name: "new-secret", Type: "longstr"}, {Name: "reason", Type: "shortstr"}}},
+	{Name: "update-secret-ok", ID: 71, Synchronous: true},
 }
 
 // Versions lists the generated versions; the first defines the canonical
@@ -30,6 +45,7 @@ var Versions = []Version{
 		Key: "091", GoVar: "AMQP091", Name: "AMQP 0-9-1",
 		File:   "0-9-1-rabbit/amqp0-9-1.stripped.extended.xml",
 		Header: [8]byte{'A', 'M', 'Q', 'P', 0, 0, 9, 1}, StartMajor: 0, StartMinor: 9,
+		Extra: map[string][]Method{"connection": rabbitConnectionExtensions},
 	},
 	{
 		Key: "09", GoVar: "AMQP09", Name: "AMQP 0-9",
@@ -152,6 +168,9 @@ func Build(dir string) (*Model, error) {
 		f, err := Load(specPath(dir, v.File))
 		if err != nil {
 			return nil, err
+		}
+		if err := addExtra(f, v.Extra); err != nil {
+			return nil, fmt.Errorf("%s: %w", v.Name, err)
 		}
 		m.Files[v.Key] = f
 		if err := m.addVersion(v, f, byName, i == 0); err != nil {
@@ -356,4 +375,21 @@ func goFieldName(name string) string {
 		return "Failing" + n
 	}
 	return n
+}
+
+// addExtra appends methods to classes, refusing to shadow the XML: if a
+// future XML defines them, the extension must go.
+func addExtra(f *File, extra map[string][]Method) error {
+	for i := range f.Classes {
+		c := &f.Classes[i]
+		for _, em := range extra[c.Name] {
+			for _, xm := range c.Methods {
+				if xm.Name == em.Name || xm.ID == em.ID {
+					return fmt.Errorf("extension %s.%s clashes with the XML's %s (%d)", c.Name, em.Name, xm.Name, xm.ID)
+				}
+			}
+			c.Methods = append(c.Methods, em)
+		}
+	}
+	return nil
 }

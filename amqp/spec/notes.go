@@ -15,7 +15,9 @@ func versionNotes(m *Model, v *Version) []string {
 		return []string{
 			" Its methods define the canonical structs that every version decodes",
 			" into. The XML is RabbitMQ's extended 0-9-1: confirm.select, exchange.bind",
-			" and unbind, basic.nack, and server-sent basic.ack/nack/cancel.",
+			" and unbind, basic.nack, and server-sent basic.ack/nack/cancel. The",
+			" generator adds RabbitMQ's connection.blocked (10/60), unblocked (10/61),",
+			" update-secret (10/70) and update-secret-ok (10/71), which that XML lacks.",
 		}
 	}
 	lines := []string{"", fmt.Sprintf(" Differences from %s (computed from the XML):", canon.Name), ""}

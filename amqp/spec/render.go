@@ -86,7 +86,10 @@ func WriteDir(files map[string][]byte, outDir string) error {
 
 type buf struct{ bytes.Buffer }
 
-func (b *buf) p(format string, args ...any) { fmt.Fprintf(&b.Buffer, format, args...); b.WriteByte('\n') }
+func (b *buf) p(format string, args ...any) {
+	fmt.Fprintf(&b.Buffer, format, args...)
+	b.WriteByte('\n')
+}
 
 func versionNames(m *Model, keys []string) string {
 	var names []string
@@ -171,7 +174,16 @@ func renderConstants(m *Model) []byte {
 	b.p("}\n")
 	b.p("// numMethods is the number of method structs; methodIndex values are")
 	b.p("// below it.")
-	b.p("const numMethods = %d", len(m.Methods))
+	b.p("const numMethods = %d\n", len(m.Methods))
+	b.p("// newMethod returns a new zero method struct by methodIndex.")
+	b.p("func newMethod(index int) Method {")
+	b.p("\tswitch index {")
+	for _, cm := range m.Methods {
+		b.p("\tcase %d:\n\t\treturn new(%s)", cm.Index, cm.GoName)
+	}
+	b.p("\t}")
+	b.p("\treturn nil")
+	b.p("}")
 	return b.Bytes()
 }
 
@@ -276,9 +288,19 @@ func renderMethod(b *buf, cm *CMethod) {
 			}
 		}
 	}
+	hasTable := false
+	for _, f := range cm.Fields {
+		hasTable = hasTable || f.Type == "table"
+	}
 	b.p("// AppendFrame appends m to dst as a complete %s method frame on", layout)
-	b.p("// channel. It does not allocate when dst has room. On error dst is")
-	b.p("// returned unchanged.")
+	if hasTable {
+		b.p("// channel. It does not allocate when dst has room, unless a table has")
+		b.p("// more than 16 entries (their names are sorted). On error dst is")
+		b.p("// returned unchanged.")
+	} else {
+		b.p("// channel. It does not allocate when dst has room. On error dst is")
+		b.p("// returned unchanged.")
+	}
 	b.p("func (m *%s) AppendFrame(dst []byte, channel uint16) ([]byte, error) {", cm.GoName)
 	b.p("\tstart := len(dst)")
 	b.p("\tdst = appendMethodHeader(dst, channel, %d, %d)", cm.ClassID, cm.MethodID)
@@ -411,6 +433,27 @@ func renderDecodeBody(b *buf, cm *CMethod, fields []VField, lenientTail bool) {
 			break
 		}
 	}
+	// Two or more short strings are read as aliases and copied into one
+	// string at the end: one allocation instead of one per field.
+	var joined []VField
+	for _, f := range fields {
+		if f.Type == "shortstr" && f.Canon >= 0 {
+			joined = append(joined, f)
+		}
+	}
+	if len(joined) < 2 {
+		joined = nil
+	} else {
+		b.p("\tvar strs [%d][]byte", len(joined))
+	}
+	strIndex := func(f VField) int {
+		for i, j := range joined {
+			if j.Name == f.Name {
+				return i
+			}
+		}
+		return -1
+	}
 	groups := bitGroups(fields)
 	for gi, g := range groups {
 		f := g[0]
@@ -427,7 +470,11 @@ func renderDecodeBody(b *buf, cm *CMethod, fields []VField, lenientTail bool) {
 		if t == "" {
 			t = "_"
 		}
-		stmt := fmt.Sprintf("if %s, err = r.%s(); err != nil {\n\t\treturn fieldError(%q, err)\n\t}", t, readers[f.Type], f.Name)
+		reader := readers[f.Type]
+		if i := strIndex(f); i >= 0 {
+			t, reader = fmt.Sprintf("strs[%d]", i), "rawShortstr"
+		}
+		stmt := fmt.Sprintf("if %s, err = r.%s(); err != nil {\n\t\treturn fieldError(%q, err)\n\t}", t, reader, f.Name)
 		if lenientTail && gi == len(groups)-1 && f.Type == "table" {
 			b.p("\t// Plain 0-8/0-9 peers may omit this trailing table.")
 			b.p("\tif r.more() {\n\t\t%s\n\t}", stmt)
@@ -435,7 +482,19 @@ func renderDecodeBody(b *buf, cm *CMethod, fields []VField, lenientTail bool) {
 		}
 		b.p("\t%s", stmt)
 	}
-	b.p("\treturn r.end()")
+	if joined == nil {
+		b.p("\treturn r.end()")
+		return
+	}
+	b.p("\tif err = r.end(); err != nil {\n\t\treturn err\n\t}")
+	b.p("\tall := joinStrings(strs[:])")
+	for i, f := range joined {
+		b.p("\t%s = all[:len(strs[%d])]", target(cm, recv, f), i)
+		if i < len(joined)-1 {
+			b.p("\tall = all[len(strs[%d]):]", i)
+		}
+	}
+	b.p("\treturn nil")
 }
 
 func renderProtocol(m *Model, v *Version) []byte {

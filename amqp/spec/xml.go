@@ -95,10 +95,10 @@ var wireTypes = map[string]bool{
 
 // File is one parsed specification with domains resolved to primitive types.
 type File struct {
-	Path                  string
+	Path                   string
 	Major, Minor, Revision int
-	Constants             []Constant
-	Classes               []Class
+	Constants              []Constant
+	Classes                []Class
 }
 
 // Constant is a <constant>: frame types, sizes and reply codes.

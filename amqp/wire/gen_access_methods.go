@@ -26,7 +26,7 @@ func (*AccessRequest) MethodName() string { return "access.request" }
 // HasContent reports whether a content header and body follow.
 func (*AccessRequest) HasContent() bool { return false }
 
-func (*AccessRequest) methodIndex() int { return 65 }
+func (*AccessRequest) methodIndex() int { return 69 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -107,7 +107,7 @@ func (*AccessRequestOK) MethodName() string { return "access.request-ok" }
 // HasContent reports whether a content header and body follow.
 func (*AccessRequestOK) HasContent() bool { return false }
 
-func (*AccessRequestOK) methodIndex() int { return 66 }
+func (*AccessRequestOK) methodIndex() int { return 70 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is

@@ -26,7 +26,7 @@ func (*BasicQos) MethodName() string { return "basic.qos" }
 // HasContent reports whether a content header and body follow.
 func (*BasicQos) HasContent() bool { return false }
 
-func (*BasicQos) methodIndex() int { return 34 }
+func (*BasicQos) methodIndex() int { return 38 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -89,7 +89,7 @@ func (*BasicQosOK) MethodName() string { return "basic.qos-ok" }
 // HasContent reports whether a content header and body follow.
 func (*BasicQosOK) HasContent() bool { return false }
 
-func (*BasicQosOK) methodIndex() int { return 35 }
+func (*BasicQosOK) methodIndex() int { return 39 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -141,10 +141,11 @@ func (*BasicConsume) MethodName() string { return "basic.consume" }
 // HasContent reports whether a content header and body follow.
 func (*BasicConsume) HasContent() bool { return false }
 
-func (*BasicConsume) methodIndex() int { return 36 }
+func (*BasicConsume) methodIndex() int { return 40 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *BasicConsume) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -193,13 +194,14 @@ func (m *BasicConsume) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("reserved-1", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -212,7 +214,14 @@ func (m *BasicConsume) decodeArgs(b []byte) error {
 	if m.Arguments, err = r.table(); err != nil {
 		return fieldError("arguments", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.ConsumerTag = all[:len(strs[1])]
+	return nil
 }
 
 // BasicConsumeOK is basic.consume-ok.
@@ -233,7 +242,7 @@ func (*BasicConsumeOK) MethodName() string { return "basic.consume-ok" }
 // HasContent reports whether a content header and body follow.
 func (*BasicConsumeOK) HasContent() bool { return false }
 
-func (*BasicConsumeOK) methodIndex() int { return 37 }
+func (*BasicConsumeOK) methodIndex() int { return 41 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -288,7 +297,7 @@ func (*BasicCancel) MethodName() string { return "basic.cancel" }
 // HasContent reports whether a content header and body follow.
 func (*BasicCancel) HasContent() bool { return false }
 
-func (*BasicCancel) methodIndex() int { return 38 }
+func (*BasicCancel) methodIndex() int { return 42 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -352,7 +361,7 @@ func (*BasicCancelOK) MethodName() string { return "basic.cancel-ok" }
 // HasContent reports whether a content header and body follow.
 func (*BasicCancelOK) HasContent() bool { return false }
 
-func (*BasicCancelOK) methodIndex() int { return 39 }
+func (*BasicCancelOK) methodIndex() int { return 43 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -410,7 +419,7 @@ func (*BasicPublish) MethodName() string { return "basic.publish" }
 // HasContent reports whether a content header and body follow.
 func (*BasicPublish) HasContent() bool { return true }
 
-func (*BasicPublish) methodIndex() int { return 40 }
+func (*BasicPublish) methodIndex() int { return 44 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -453,13 +462,14 @@ func (m *BasicPublish) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("reserved-1", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -467,7 +477,14 @@ func (m *BasicPublish) decodeArgs(b []byte) error {
 	}
 	m.Mandatory = bits&(1<<0) != 0
 	m.Immediate = bits&(1<<1) != 0
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Exchange = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.RoutingKey = all[:len(strs[1])]
+	return nil
 }
 
 // BasicReturn is basic.return; content follows it.
@@ -491,7 +508,7 @@ func (*BasicReturn) MethodName() string { return "basic.return" }
 // HasContent reports whether a content header and body follow.
 func (*BasicReturn) HasContent() bool { return true }
 
-func (*BasicReturn) methodIndex() int { return 41 }
+func (*BasicReturn) methodIndex() int { return 45 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -528,19 +545,29 @@ func encBasicReturn(dst []byte, m Method) ([]byte, error) {
 func (m *BasicReturn) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
+	var strs [3][]byte
 	if m.ReplyCode, err = r.short(); err != nil {
 		return fieldError("reply-code", err)
 	}
-	if m.ReplyText, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("reply-text", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.ReplyText = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 // BasicDeliver is basic.deliver; content follows it.
@@ -565,7 +592,7 @@ func (*BasicDeliver) MethodName() string { return "basic.deliver" }
 // HasContent reports whether a content header and body follow.
 func (*BasicDeliver) HasContent() bool { return true }
 
-func (*BasicDeliver) methodIndex() int { return 42 }
+func (*BasicDeliver) methodIndex() int { return 46 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -608,7 +635,8 @@ func (m *BasicDeliver) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	var strs [3][]byte
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if m.DeliveryTag, err = r.longlong(); err != nil {
@@ -618,13 +646,22 @@ func (m *BasicDeliver) decodeArgs(b []byte) error {
 		return fieldError("redelivered", err)
 	}
 	m.Redelivered = bits&(1<<0) != 0
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.ConsumerTag = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 // BasicGet is basic.get.
@@ -647,7 +684,7 @@ func (*BasicGet) MethodName() string { return "basic.get" }
 // HasContent reports whether a content header and body follow.
 func (*BasicGet) HasContent() bool { return false }
 
-func (*BasicGet) methodIndex() int { return 43 }
+func (*BasicGet) methodIndex() int { return 47 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -719,7 +756,7 @@ func (*BasicGetOK) MethodName() string { return "basic.get-ok" }
 // HasContent reports whether a content header and body follow.
 func (*BasicGetOK) HasContent() bool { return true }
 
-func (*BasicGetOK) methodIndex() int { return 44 }
+func (*BasicGetOK) methodIndex() int { return 48 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -760,6 +797,7 @@ func (m *BasicGetOK) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.DeliveryTag, err = r.longlong(); err != nil {
 		return fieldError("delivery-tag", err)
 	}
@@ -767,16 +805,23 @@ func (m *BasicGetOK) decodeArgs(b []byte) error {
 		return fieldError("redelivered", err)
 	}
 	m.Redelivered = bits&(1<<0) != 0
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if m.MessageCount, err = r.long(); err != nil {
 		return fieldError("message-count", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Exchange = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.RoutingKey = all[:len(strs[1])]
+	return nil
 }
 
 // BasicGetEmpty is basic.get-empty.
@@ -797,7 +842,7 @@ func (*BasicGetEmpty) MethodName() string { return "basic.get-empty" }
 // HasContent reports whether a content header and body follow.
 func (*BasicGetEmpty) HasContent() bool { return false }
 
-func (*BasicGetEmpty) methodIndex() int { return 45 }
+func (*BasicGetEmpty) methodIndex() int { return 49 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -852,7 +897,7 @@ func (*BasicAck) MethodName() string { return "basic.ack" }
 // HasContent reports whether a content header and body follow.
 func (*BasicAck) HasContent() bool { return false }
 
-func (*BasicAck) methodIndex() int { return 46 }
+func (*BasicAck) methodIndex() int { return 50 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -914,7 +959,7 @@ func (*BasicReject) MethodName() string { return "basic.reject" }
 // HasContent reports whether a content header and body follow.
 func (*BasicReject) HasContent() bool { return false }
 
-func (*BasicReject) methodIndex() int { return 47 }
+func (*BasicReject) methodIndex() int { return 51 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -975,7 +1020,7 @@ func (*BasicRecoverAsync) MethodName() string { return "basic.recover-async" }
 // HasContent reports whether a content header and body follow.
 func (*BasicRecoverAsync) HasContent() bool { return false }
 
-func (*BasicRecoverAsync) methodIndex() int { return 48 }
+func (*BasicRecoverAsync) methodIndex() int { return 52 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -1032,7 +1077,7 @@ func (*BasicRecover) MethodName() string { return "basic.recover" }
 // HasContent reports whether a content header and body follow.
 func (*BasicRecover) HasContent() bool { return false }
 
-func (*BasicRecover) methodIndex() int { return 49 }
+func (*BasicRecover) methodIndex() int { return 53 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -1087,7 +1132,7 @@ func (*BasicRecoverOK) MethodName() string { return "basic.recover-ok" }
 // HasContent reports whether a content header and body follow.
 func (*BasicRecoverOK) HasContent() bool { return false }
 
-func (*BasicRecoverOK) methodIndex() int { return 50 }
+func (*BasicRecoverOK) methodIndex() int { return 54 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -1134,7 +1179,7 @@ func (*BasicNack) MethodName() string { return "basic.nack" }
 // HasContent reports whether a content header and body follow.
 func (*BasicNack) HasContent() bool { return false }
 
-func (*BasicNack) methodIndex() int { return 51 }
+func (*BasicNack) methodIndex() int { return 55 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is

@@ -24,7 +24,7 @@ func (*ChannelOpen) MethodName() string { return "channel.open" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelOpen) HasContent() bool { return false }
 
-func (*ChannelOpen) methodIndex() int { return 10 }
+func (*ChannelOpen) methodIndex() int { return 14 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -78,7 +78,7 @@ func (*ChannelOpenOK) MethodName() string { return "channel.open-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelOpenOK) HasContent() bool { return false }
 
-func (*ChannelOpenOK) methodIndex() int { return 11 }
+func (*ChannelOpenOK) methodIndex() int { return 15 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -129,7 +129,7 @@ func (*ChannelFlow) MethodName() string { return "channel.flow" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelFlow) HasContent() bool { return false }
 
-func (*ChannelFlow) methodIndex() int { return 12 }
+func (*ChannelFlow) methodIndex() int { return 16 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -186,7 +186,7 @@ func (*ChannelFlowOK) MethodName() string { return "channel.flow-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelFlowOK) HasContent() bool { return false }
 
-func (*ChannelFlowOK) methodIndex() int { return 13 }
+func (*ChannelFlowOK) methodIndex() int { return 17 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -246,7 +246,7 @@ func (*ChannelClose) MethodName() string { return "channel.close" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelClose) HasContent() bool { return false }
 
-func (*ChannelClose) methodIndex() int { return 14 }
+func (*ChannelClose) methodIndex() int { return 18 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -310,7 +310,7 @@ func (*ChannelCloseOK) MethodName() string { return "channel.close-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelCloseOK) HasContent() bool { return false }
 
-func (*ChannelCloseOK) methodIndex() int { return 15 }
+func (*ChannelCloseOK) methodIndex() int { return 19 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -356,7 +356,7 @@ func (*ChannelResume) MethodName() string { return "channel.resume" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelResume) HasContent() bool { return false }
 
-func (*ChannelResume) methodIndex() int { return 61 }
+func (*ChannelResume) methodIndex() int { return 65 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -406,7 +406,7 @@ func (*ChannelPing) MethodName() string { return "channel.ping" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelPing) HasContent() bool { return false }
 
-func (*ChannelPing) methodIndex() int { return 62 }
+func (*ChannelPing) methodIndex() int { return 66 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -450,7 +450,7 @@ func (*ChannelPong) MethodName() string { return "channel.pong" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelPong) HasContent() bool { return false }
 
-func (*ChannelPong) methodIndex() int { return 63 }
+func (*ChannelPong) methodIndex() int { return 67 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -494,7 +494,7 @@ func (*ChannelOK) MethodName() string { return "channel.ok" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelOK) HasContent() bool { return false }
 
-func (*ChannelOK) methodIndex() int { return 64 }
+func (*ChannelOK) methodIndex() int { return 68 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -542,10 +542,11 @@ func (*ChannelAlert) MethodName() string { return "channel.alert" }
 // HasContent reports whether a content header and body follow.
 func (*ChannelAlert) HasContent() bool { return false }
 
-func (*ChannelAlert) methodIndex() int { return 112 }
+func (*ChannelAlert) methodIndex() int { return 116 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-8 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *ChannelAlert) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)

@@ -20,7 +20,7 @@ func (*ConfirmSelect) MethodName() string { return "confirm.select" }
 // HasContent reports whether a content header and body follow.
 func (*ConfirmSelect) HasContent() bool { return false }
 
-func (*ConfirmSelect) methodIndex() int { return 52 }
+func (*ConfirmSelect) methodIndex() int { return 56 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -75,7 +75,7 @@ func (*ConfirmSelectOK) MethodName() string { return "confirm.select-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ConfirmSelectOK) HasContent() bool { return false }
 
-func (*ConfirmSelectOK) methodIndex() int { return 53 }
+func (*ConfirmSelectOK) methodIndex() int { return 57 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is

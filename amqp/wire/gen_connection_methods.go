@@ -31,7 +31,8 @@ func (*ConnectionStart) HasContent() bool { return false }
 func (*ConnectionStart) methodIndex() int { return 0 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *ConnectionStart) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -104,7 +105,8 @@ func (*ConnectionStartOK) HasContent() bool { return false }
 func (*ConnectionStartOK) methodIndex() int { return 1 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *ConnectionStartOK) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -138,19 +140,27 @@ func encConnectionStartOK(dst []byte, m Method) ([]byte, error) {
 func (m *ConnectionStartOK) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
+	var strs [2][]byte
 	if m.ClientProperties, err = r.table(); err != nil {
 		return fieldError("client-properties", err)
 	}
-	if m.Mechanism, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("mechanism", err)
 	}
 	if m.Response, err = r.longstr(); err != nil {
 		return fieldError("response", err)
 	}
-	if m.Locale, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("locale", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Mechanism = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Locale = all[:len(strs[1])]
+	return nil
 }
 
 // ConnectionSecure is connection.secure.
@@ -436,17 +446,25 @@ func (m *ConnectionOpen) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
-	if m.VirtualHost, err = r.shortstr(); err != nil {
+	var strs [2][]byte
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("virtual-host", err)
 	}
-	if m.Reserved1, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("reserved-1", err)
 	}
 	if bits, err = r.octet(); err != nil {
 		return fieldError("reserved-2", err)
 	}
 	m.Reserved2 = bits&(1<<0) != 0
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.VirtualHost = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Reserved1 = all[:len(strs[1])]
+	return nil
 }
 
 // ConnectionOpenOK is connection.open-ok.
@@ -615,6 +633,205 @@ func (m *ConnectionCloseOK) decodeArgs(b []byte) error {
 	return argReader{b: b}.end()
 }
 
+// ConnectionBlocked is connection.blocked.
+// Class/method ids: 0-9-1 10/60.
+type ConnectionBlocked struct {
+	Reason string
+}
+
+// ClassID returns 10.
+func (*ConnectionBlocked) ClassID() uint16 { return 10 }
+
+// MethodID returns 60.
+func (*ConnectionBlocked) MethodID() uint16 { return 60 }
+
+// MethodName returns "connection.blocked".
+func (*ConnectionBlocked) MethodName() string { return "connection.blocked" }
+
+// HasContent reports whether a content header and body follow.
+func (*ConnectionBlocked) HasContent() bool { return false }
+
+func (*ConnectionBlocked) methodIndex() int { return 10 }
+
+// AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
+// channel. It does not allocate when dst has room. On error dst is
+// returned unchanged.
+func (m *ConnectionBlocked) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
+	start := len(dst)
+	dst = appendMethodHeader(dst, channel, 10, 60)
+	dst, err := m.appendArgs(dst)
+	if err != nil {
+		return dst[:start], encodeError(m, err)
+	}
+	return finishFrame(dst, start, m)
+}
+
+func (m *ConnectionBlocked) appendArgs(dst []byte) ([]byte, error) {
+	var err error
+	if dst, err = appendShortstr(dst, m.Reason); err != nil {
+		return dst, fieldError("reason", err)
+	}
+	return dst, nil
+}
+
+func encConnectionBlocked(dst []byte, m Method) ([]byte, error) {
+	return m.(*ConnectionBlocked).appendArgs(dst)
+}
+
+func (m *ConnectionBlocked) decodeArgs(b []byte) error {
+	r := argReader{b: b}
+	var err error
+	if m.Reason, err = r.shortstr(); err != nil {
+		return fieldError("reason", err)
+	}
+	return r.end()
+}
+
+// ConnectionUnblocked is connection.unblocked.
+// Class/method ids: 0-9-1 10/61.
+type ConnectionUnblocked struct{}
+
+// ClassID returns 10.
+func (*ConnectionUnblocked) ClassID() uint16 { return 10 }
+
+// MethodID returns 61.
+func (*ConnectionUnblocked) MethodID() uint16 { return 61 }
+
+// MethodName returns "connection.unblocked".
+func (*ConnectionUnblocked) MethodName() string { return "connection.unblocked" }
+
+// HasContent reports whether a content header and body follow.
+func (*ConnectionUnblocked) HasContent() bool { return false }
+
+func (*ConnectionUnblocked) methodIndex() int { return 11 }
+
+// AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
+// channel. It does not allocate when dst has room. On error dst is
+// returned unchanged.
+func (m *ConnectionUnblocked) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
+	start := len(dst)
+	dst = appendMethodHeader(dst, channel, 10, 61)
+	dst, err := m.appendArgs(dst)
+	if err != nil {
+		return dst[:start], encodeError(m, err)
+	}
+	return finishFrame(dst, start, m)
+}
+
+func (m *ConnectionUnblocked) appendArgs(dst []byte) ([]byte, error) {
+	return dst, nil
+}
+
+func encConnectionUnblocked(dst []byte, m Method) ([]byte, error) {
+	return m.(*ConnectionUnblocked).appendArgs(dst)
+}
+
+func (m *ConnectionUnblocked) decodeArgs(b []byte) error {
+	return argReader{b: b}.end()
+}
+
+// ConnectionUpdateSecret is connection.update-secret.
+// Class/method ids: 0-9-1 10/70.
+type ConnectionUpdateSecret struct {
+	NewSecret []byte
+	Reason    string
+}
+
+// ClassID returns 10.
+func (*ConnectionUpdateSecret) ClassID() uint16 { return 10 }
+
+// MethodID returns 70.
+func (*ConnectionUpdateSecret) MethodID() uint16 { return 70 }
+
+// MethodName returns "connection.update-secret".
+func (*ConnectionUpdateSecret) MethodName() string { return "connection.update-secret" }
+
+// HasContent reports whether a content header and body follow.
+func (*ConnectionUpdateSecret) HasContent() bool { return false }
+
+func (*ConnectionUpdateSecret) methodIndex() int { return 12 }
+
+// AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
+// channel. It does not allocate when dst has room. On error dst is
+// returned unchanged.
+func (m *ConnectionUpdateSecret) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
+	start := len(dst)
+	dst = appendMethodHeader(dst, channel, 10, 70)
+	dst, err := m.appendArgs(dst)
+	if err != nil {
+		return dst[:start], encodeError(m, err)
+	}
+	return finishFrame(dst, start, m)
+}
+
+func (m *ConnectionUpdateSecret) appendArgs(dst []byte) ([]byte, error) {
+	var err error
+	dst = appendLongstr(dst, m.NewSecret)
+	if dst, err = appendShortstr(dst, m.Reason); err != nil {
+		return dst, fieldError("reason", err)
+	}
+	return dst, nil
+}
+
+func encConnectionUpdateSecret(dst []byte, m Method) ([]byte, error) {
+	return m.(*ConnectionUpdateSecret).appendArgs(dst)
+}
+
+func (m *ConnectionUpdateSecret) decodeArgs(b []byte) error {
+	r := argReader{b: b}
+	var err error
+	if m.NewSecret, err = r.longstr(); err != nil {
+		return fieldError("new-secret", err)
+	}
+	if m.Reason, err = r.shortstr(); err != nil {
+		return fieldError("reason", err)
+	}
+	return r.end()
+}
+
+// ConnectionUpdateSecretOK is connection.update-secret-ok.
+// Class/method ids: 0-9-1 10/71.
+type ConnectionUpdateSecretOK struct{}
+
+// ClassID returns 10.
+func (*ConnectionUpdateSecretOK) ClassID() uint16 { return 10 }
+
+// MethodID returns 71.
+func (*ConnectionUpdateSecretOK) MethodID() uint16 { return 71 }
+
+// MethodName returns "connection.update-secret-ok".
+func (*ConnectionUpdateSecretOK) MethodName() string { return "connection.update-secret-ok" }
+
+// HasContent reports whether a content header and body follow.
+func (*ConnectionUpdateSecretOK) HasContent() bool { return false }
+
+func (*ConnectionUpdateSecretOK) methodIndex() int { return 13 }
+
+// AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
+// channel. It does not allocate when dst has room. On error dst is
+// returned unchanged.
+func (m *ConnectionUpdateSecretOK) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
+	start := len(dst)
+	dst = appendMethodHeader(dst, channel, 10, 71)
+	dst, err := m.appendArgs(dst)
+	if err != nil {
+		return dst[:start], encodeError(m, err)
+	}
+	return finishFrame(dst, start, m)
+}
+
+func (m *ConnectionUpdateSecretOK) appendArgs(dst []byte) ([]byte, error) {
+	return dst, nil
+}
+
+func encConnectionUpdateSecretOK(dst []byte, m Method) ([]byte, error) {
+	return m.(*ConnectionUpdateSecretOK).appendArgs(dst)
+}
+
+func (m *ConnectionUpdateSecretOK) decodeArgs(b []byte) error {
+	return argReader{b: b}.end()
+}
+
 // ConnectionRedirect is connection.redirect.
 // Class/method ids: 0-9 10/42, 0-8 10/50.
 // AMQP 0-9-1 has no such method.
@@ -635,7 +852,7 @@ func (*ConnectionRedirect) MethodName() string { return "connection.redirect" }
 // HasContent reports whether a content header and body follow.
 func (*ConnectionRedirect) HasContent() bool { return false }
 
-func (*ConnectionRedirect) methodIndex() int { return 60 }
+func (*ConnectionRedirect) methodIndex() int { return 64 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -668,11 +885,19 @@ func encConnectionRedirect(dst []byte, m Method) ([]byte, error) {
 func (m *ConnectionRedirect) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
-	if m.Host, err = r.shortstr(); err != nil {
+	var strs [2][]byte
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("host", err)
 	}
-	if m.KnownHosts, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("known-hosts", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Host = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.KnownHosts = all[:len(strs[1])]
+	return nil
 }

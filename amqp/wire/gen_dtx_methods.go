@@ -19,7 +19,7 @@ func (*DtxSelect) MethodName() string { return "dtx.select" }
 // HasContent reports whether a content header and body follow.
 func (*DtxSelect) HasContent() bool { return false }
 
-func (*DtxSelect) methodIndex() int { return 92 }
+func (*DtxSelect) methodIndex() int { return 96 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -63,7 +63,7 @@ func (*DtxSelectOK) MethodName() string { return "dtx.select-ok" }
 // HasContent reports whether a content header and body follow.
 func (*DtxSelectOK) HasContent() bool { return false }
 
-func (*DtxSelectOK) methodIndex() int { return 93 }
+func (*DtxSelectOK) methodIndex() int { return 97 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -109,7 +109,7 @@ func (*DtxStart) MethodName() string { return "dtx.start" }
 // HasContent reports whether a content header and body follow.
 func (*DtxStart) HasContent() bool { return false }
 
-func (*DtxStart) methodIndex() int { return 94 }
+func (*DtxStart) methodIndex() int { return 98 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -162,7 +162,7 @@ func (*DtxStartOK) MethodName() string { return "dtx.start-ok" }
 // HasContent reports whether a content header and body follow.
 func (*DtxStartOK) HasContent() bool { return false }
 
-func (*DtxStartOK) methodIndex() int { return 95 }
+func (*DtxStartOK) methodIndex() int { return 99 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is

@@ -32,10 +32,11 @@ func (*ExchangeDeclare) MethodName() string { return "exchange.declare" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeDeclare) HasContent() bool { return false }
 
-func (*ExchangeDeclare) methodIndex() int { return 16 }
+func (*ExchangeDeclare) methodIndex() int { return 20 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *ExchangeDeclare) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -87,13 +88,14 @@ func (m *ExchangeDeclare) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("reserved-1", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.Type, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("type", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -107,7 +109,14 @@ func (m *ExchangeDeclare) decodeArgs(b []byte) error {
 	if m.Arguments, err = r.table(); err != nil {
 		return fieldError("arguments", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Exchange = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Type = all[:len(strs[1])]
+	return nil
 }
 
 // ExchangeDeclareOK is exchange.declare-ok.
@@ -126,7 +135,7 @@ func (*ExchangeDeclareOK) MethodName() string { return "exchange.declare-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeDeclareOK) HasContent() bool { return false }
 
-func (*ExchangeDeclareOK) methodIndex() int { return 17 }
+func (*ExchangeDeclareOK) methodIndex() int { return 21 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -174,7 +183,7 @@ func (*ExchangeDelete) MethodName() string { return "exchange.delete" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeDelete) HasContent() bool { return false }
 
-func (*ExchangeDelete) methodIndex() int { return 18 }
+func (*ExchangeDelete) methodIndex() int { return 22 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -244,7 +253,7 @@ func (*ExchangeDeleteOK) MethodName() string { return "exchange.delete-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeDeleteOK) HasContent() bool { return false }
 
-func (*ExchangeDeleteOK) methodIndex() int { return 19 }
+func (*ExchangeDeleteOK) methodIndex() int { return 23 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -294,10 +303,11 @@ func (*ExchangeBind) MethodName() string { return "exchange.bind" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeBind) HasContent() bool { return false }
 
-func (*ExchangeBind) methodIndex() int { return 20 }
+func (*ExchangeBind) methodIndex() int { return 24 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *ExchangeBind) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -340,16 +350,17 @@ func (m *ExchangeBind) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [3][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("reserved-1", err)
 	}
-	if m.Destination, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("destination", err)
 	}
-	if m.Source, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("source", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -359,7 +370,16 @@ func (m *ExchangeBind) decodeArgs(b []byte) error {
 	if m.Arguments, err = r.table(); err != nil {
 		return fieldError("arguments", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Destination = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Source = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 // ExchangeBindOK is exchange.bind-ok.
@@ -378,7 +398,7 @@ func (*ExchangeBindOK) MethodName() string { return "exchange.bind-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeBindOK) HasContent() bool { return false }
 
-func (*ExchangeBindOK) methodIndex() int { return 21 }
+func (*ExchangeBindOK) methodIndex() int { return 25 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -428,10 +448,11 @@ func (*ExchangeUnbind) MethodName() string { return "exchange.unbind" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeUnbind) HasContent() bool { return false }
 
-func (*ExchangeUnbind) methodIndex() int { return 22 }
+func (*ExchangeUnbind) methodIndex() int { return 26 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *ExchangeUnbind) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -474,16 +495,17 @@ func (m *ExchangeUnbind) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [3][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("reserved-1", err)
 	}
-	if m.Destination, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("destination", err)
 	}
-	if m.Source, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("source", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -493,7 +515,16 @@ func (m *ExchangeUnbind) decodeArgs(b []byte) error {
 	if m.Arguments, err = r.table(); err != nil {
 		return fieldError("arguments", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Destination = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Source = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 // ExchangeUnbindOK is exchange.unbind-ok.
@@ -512,7 +543,7 @@ func (*ExchangeUnbindOK) MethodName() string { return "exchange.unbind-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeUnbindOK) HasContent() bool { return false }
 
-func (*ExchangeUnbindOK) methodIndex() int { return 23 }
+func (*ExchangeUnbindOK) methodIndex() int { return 27 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -560,7 +591,7 @@ func (*ExchangeBound) MethodName() string { return "exchange.bound" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeBound) HasContent() bool { return false }
 
-func (*ExchangeBound) methodIndex() int { return 67 }
+func (*ExchangeBound) methodIndex() int { return 71 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -596,16 +627,26 @@ func encExchangeBound(dst []byte, m Method) ([]byte, error) {
 func (m *ExchangeBound) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
-	if m.Exchange, err = r.shortstr(); err != nil {
+	var strs [3][]byte
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Exchange = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.RoutingKey = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.Queue = all[:len(strs[2])]
+	return nil
 }
 
 // ExchangeBoundOK is exchange.bound-ok.
@@ -628,7 +669,7 @@ func (*ExchangeBoundOK) MethodName() string { return "exchange.bound-ok" }
 // HasContent reports whether a content header and body follow.
 func (*ExchangeBoundOK) HasContent() bool { return false }
 
-func (*ExchangeBoundOK) methodIndex() int { return 68 }
+func (*ExchangeBoundOK) methodIndex() int { return 72 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is

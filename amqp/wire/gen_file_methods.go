@@ -27,7 +27,7 @@ func (*FileQos) MethodName() string { return "file.qos" }
 // HasContent reports whether a content header and body follow.
 func (*FileQos) HasContent() bool { return false }
 
-func (*FileQos) methodIndex() int { return 69 }
+func (*FileQos) methodIndex() int { return 73 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -91,7 +91,7 @@ func (*FileQosOK) MethodName() string { return "file.qos-ok" }
 // HasContent reports whether a content header and body follow.
 func (*FileQosOK) HasContent() bool { return false }
 
-func (*FileQosOK) methodIndex() int { return 70 }
+func (*FileQosOK) methodIndex() int { return 74 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -144,10 +144,11 @@ func (*FileConsume) MethodName() string { return "file.consume" }
 // HasContent reports whether a content header and body follow.
 func (*FileConsume) HasContent() bool { return false }
 
-func (*FileConsume) methodIndex() int { return 71 }
+func (*FileConsume) methodIndex() int { return 75 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *FileConsume) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -196,13 +197,14 @@ func (m *FileConsume) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -215,7 +217,14 @@ func (m *FileConsume) decodeArgs(b []byte) error {
 	if m.Filter, err = r.table(); err != nil {
 		return fieldError("filter", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.ConsumerTag = all[:len(strs[1])]
+	return nil
 }
 
 // FileConsumeOK is file.consume-ok.
@@ -237,7 +246,7 @@ func (*FileConsumeOK) MethodName() string { return "file.consume-ok" }
 // HasContent reports whether a content header and body follow.
 func (*FileConsumeOK) HasContent() bool { return false }
 
-func (*FileConsumeOK) methodIndex() int { return 72 }
+func (*FileConsumeOK) methodIndex() int { return 76 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -293,7 +302,7 @@ func (*FileCancel) MethodName() string { return "file.cancel" }
 // HasContent reports whether a content header and body follow.
 func (*FileCancel) HasContent() bool { return false }
 
-func (*FileCancel) methodIndex() int { return 73 }
+func (*FileCancel) methodIndex() int { return 77 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -358,7 +367,7 @@ func (*FileCancelOK) MethodName() string { return "file.cancel-ok" }
 // HasContent reports whether a content header and body follow.
 func (*FileCancelOK) HasContent() bool { return false }
 
-func (*FileCancelOK) methodIndex() int { return 74 }
+func (*FileCancelOK) methodIndex() int { return 78 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -414,7 +423,7 @@ func (*FileOpen) MethodName() string { return "file.open" }
 // HasContent reports whether a content header and body follow.
 func (*FileOpen) HasContent() bool { return false }
 
-func (*FileOpen) methodIndex() int { return 75 }
+func (*FileOpen) methodIndex() int { return 79 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -473,7 +482,7 @@ func (*FileOpenOK) MethodName() string { return "file.open-ok" }
 // HasContent reports whether a content header and body follow.
 func (*FileOpenOK) HasContent() bool { return false }
 
-func (*FileOpenOK) methodIndex() int { return 76 }
+func (*FileOpenOK) methodIndex() int { return 80 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -523,7 +532,7 @@ func (*FileStage) MethodName() string { return "file.stage" }
 // HasContent reports whether a content header and body follow.
 func (*FileStage) HasContent() bool { return true }
 
-func (*FileStage) methodIndex() int { return 77 }
+func (*FileStage) methodIndex() int { return 81 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -574,7 +583,7 @@ func (*FilePublish) MethodName() string { return "file.publish" }
 // HasContent reports whether a content header and body follow.
 func (*FilePublish) HasContent() bool { return false }
 
-func (*FilePublish) methodIndex() int { return 78 }
+func (*FilePublish) methodIndex() int { return 82 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -620,13 +629,14 @@ func (m *FilePublish) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [3][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -634,10 +644,19 @@ func (m *FilePublish) decodeArgs(b []byte) error {
 	}
 	m.Mandatory = bits&(1<<0) != 0
 	m.Immediate = bits&(1<<1) != 0
-	if m.Identifier, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("identifier", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Exchange = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.RoutingKey = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.Identifier = all[:len(strs[2])]
+	return nil
 }
 
 // FileReturn is file.return; content follows it.
@@ -662,7 +681,7 @@ func (*FileReturn) MethodName() string { return "file.return" }
 // HasContent reports whether a content header and body follow.
 func (*FileReturn) HasContent() bool { return true }
 
-func (*FileReturn) methodIndex() int { return 79 }
+func (*FileReturn) methodIndex() int { return 83 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -699,19 +718,29 @@ func encFileReturn(dst []byte, m Method) ([]byte, error) {
 func (m *FileReturn) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
+	var strs [3][]byte
 	if m.ReplyCode, err = r.short(); err != nil {
 		return fieldError("reply-code", err)
 	}
-	if m.ReplyText, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("reply-text", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.ReplyText = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 // FileDeliver is file.deliver.
@@ -738,7 +767,7 @@ func (*FileDeliver) MethodName() string { return "file.deliver" }
 // HasContent reports whether a content header and body follow.
 func (*FileDeliver) HasContent() bool { return false }
 
-func (*FileDeliver) methodIndex() int { return 80 }
+func (*FileDeliver) methodIndex() int { return 84 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -784,7 +813,8 @@ func (m *FileDeliver) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	var strs [4][]byte
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if m.DeliveryTag, err = r.longlong(); err != nil {
@@ -794,16 +824,27 @@ func (m *FileDeliver) decodeArgs(b []byte) error {
 		return fieldError("redelivered", err)
 	}
 	m.Redelivered = bits&(1<<0) != 0
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
-	if m.Identifier, err = r.shortstr(); err != nil {
+	if strs[3], err = r.rawShortstr(); err != nil {
 		return fieldError("identifier", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.ConsumerTag = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	all = all[len(strs[2]):]
+	m.Identifier = all[:len(strs[3])]
+	return nil
 }
 
 // FileAck is file.ack.
@@ -826,7 +867,7 @@ func (*FileAck) MethodName() string { return "file.ack" }
 // HasContent reports whether a content header and body follow.
 func (*FileAck) HasContent() bool { return false }
 
-func (*FileAck) methodIndex() int { return 81 }
+func (*FileAck) methodIndex() int { return 85 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -889,7 +930,7 @@ func (*FileReject) MethodName() string { return "file.reject" }
 // HasContent reports whether a content header and body follow.
 func (*FileReject) HasContent() bool { return false }
 
-func (*FileReject) methodIndex() int { return 82 }
+func (*FileReject) methodIndex() int { return 86 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is

@@ -48,10 +48,11 @@ func (*MessageTransfer) MethodName() string { return "message.transfer" }
 // HasContent reports whether a content header and body follow.
 func (*MessageTransfer) HasContent() bool { return false }
 
-func (*MessageTransfer) methodIndex() int { return 97 }
+func (*MessageTransfer) methodIndex() int { return 101 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *MessageTransfer) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -128,10 +129,11 @@ func (m *MessageTransfer) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [11][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Destination, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("destination", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -154,34 +156,34 @@ func (m *MessageTransfer) decodeArgs(b []byte) error {
 	if m.Expiration, err = r.timestamp(); err != nil {
 		return fieldError("expiration", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
-	if m.MessageID, err = r.shortstr(); err != nil {
+	if strs[3], err = r.rawShortstr(); err != nil {
 		return fieldError("message-id", err)
 	}
-	if m.CorrelationID, err = r.shortstr(); err != nil {
+	if strs[4], err = r.rawShortstr(); err != nil {
 		return fieldError("correlation-id", err)
 	}
-	if m.ReplyTo, err = r.shortstr(); err != nil {
+	if strs[5], err = r.rawShortstr(); err != nil {
 		return fieldError("reply-to", err)
 	}
-	if m.ContentType, err = r.shortstr(); err != nil {
+	if strs[6], err = r.rawShortstr(); err != nil {
 		return fieldError("content-type", err)
 	}
-	if m.ContentEncoding, err = r.shortstr(); err != nil {
+	if strs[7], err = r.rawShortstr(); err != nil {
 		return fieldError("content-encoding", err)
 	}
-	if m.UserID, err = r.shortstr(); err != nil {
+	if strs[8], err = r.rawShortstr(); err != nil {
 		return fieldError("user-id", err)
 	}
-	if m.AppID, err = r.shortstr(); err != nil {
+	if strs[9], err = r.rawShortstr(); err != nil {
 		return fieldError("app-id", err)
 	}
-	if m.TransactionID, err = r.shortstr(); err != nil {
+	if strs[10], err = r.rawShortstr(); err != nil {
 		return fieldError("transaction-id", err)
 	}
 	if m.SecurityToken, err = r.longstr(); err != nil {
@@ -193,7 +195,32 @@ func (m *MessageTransfer) decodeArgs(b []byte) error {
 	if m.Body, err = r.content(); err != nil {
 		return fieldError("body", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Destination = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	all = all[len(strs[2]):]
+	m.MessageID = all[:len(strs[3])]
+	all = all[len(strs[3]):]
+	m.CorrelationID = all[:len(strs[4])]
+	all = all[len(strs[4]):]
+	m.ReplyTo = all[:len(strs[5])]
+	all = all[len(strs[5]):]
+	m.ContentType = all[:len(strs[6])]
+	all = all[len(strs[6]):]
+	m.ContentEncoding = all[:len(strs[7])]
+	all = all[len(strs[7]):]
+	m.UserID = all[:len(strs[8])]
+	all = all[len(strs[8]):]
+	m.AppID = all[:len(strs[9])]
+	all = all[len(strs[9]):]
+	m.TransactionID = all[:len(strs[10])]
+	return nil
 }
 
 // MessageConsume is message.consume.
@@ -221,10 +248,11 @@ func (*MessageConsume) MethodName() string { return "message.consume" }
 // HasContent reports whether a content header and body follow.
 func (*MessageConsume) HasContent() bool { return false }
 
-func (*MessageConsume) methodIndex() int { return 98 }
+func (*MessageConsume) methodIndex() int { return 102 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *MessageConsume) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -270,13 +298,14 @@ func (m *MessageConsume) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.Destination, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("destination", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -288,7 +317,14 @@ func (m *MessageConsume) decodeArgs(b []byte) error {
 	if m.Filter, err = r.table(); err != nil {
 		return fieldError("filter", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Destination = all[:len(strs[1])]
+	return nil
 }
 
 // MessageCancel is message.cancel.
@@ -310,7 +346,7 @@ func (*MessageCancel) MethodName() string { return "message.cancel" }
 // HasContent reports whether a content header and body follow.
 func (*MessageCancel) HasContent() bool { return false }
 
-func (*MessageCancel) methodIndex() int { return 99 }
+func (*MessageCancel) methodIndex() int { return 103 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -368,7 +404,7 @@ func (*MessageGet) MethodName() string { return "message.get" }
 // HasContent reports whether a content header and body follow.
 func (*MessageGet) HasContent() bool { return false }
 
-func (*MessageGet) methodIndex() int { return 100 }
+func (*MessageGet) methodIndex() int { return 104 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -408,20 +444,28 @@ func (m *MessageGet) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.Destination, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("destination", err)
 	}
 	if bits, err = r.octet(); err != nil {
 		return fieldError("no-ack", err)
 	}
 	m.NoAck = bits&(1<<0) != 0
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Destination = all[:len(strs[1])]
+	return nil
 }
 
 // MessageRecover is message.recover.
@@ -443,7 +487,7 @@ func (*MessageRecover) MethodName() string { return "message.recover" }
 // HasContent reports whether a content header and body follow.
 func (*MessageRecover) HasContent() bool { return false }
 
-func (*MessageRecover) methodIndex() int { return 101 }
+func (*MessageRecover) methodIndex() int { return 105 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -501,7 +545,7 @@ func (*MessageOpen) MethodName() string { return "message.open" }
 // HasContent reports whether a content header and body follow.
 func (*MessageOpen) HasContent() bool { return false }
 
-func (*MessageOpen) methodIndex() int { return 102 }
+func (*MessageOpen) methodIndex() int { return 106 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -553,7 +597,7 @@ func (*MessageClose) MethodName() string { return "message.close" }
 // HasContent reports whether a content header and body follow.
 func (*MessageClose) HasContent() bool { return false }
 
-func (*MessageClose) methodIndex() int { return 103 }
+func (*MessageClose) methodIndex() int { return 107 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -606,7 +650,7 @@ func (*MessageAppend) MethodName() string { return "message.append" }
 // HasContent reports whether a content header and body follow.
 func (*MessageAppend) HasContent() bool { return false }
 
-func (*MessageAppend) methodIndex() int { return 104 }
+func (*MessageAppend) methodIndex() int { return 108 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -663,7 +707,7 @@ func (*MessageCheckpoint) MethodName() string { return "message.checkpoint" }
 // HasContent reports whether a content header and body follow.
 func (*MessageCheckpoint) HasContent() bool { return false }
 
-func (*MessageCheckpoint) methodIndex() int { return 105 }
+func (*MessageCheckpoint) methodIndex() int { return 109 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -723,7 +767,7 @@ func (*MessageResume) MethodName() string { return "message.resume" }
 // HasContent reports whether a content header and body follow.
 func (*MessageResume) HasContent() bool { return false }
 
-func (*MessageResume) methodIndex() int { return 106 }
+func (*MessageResume) methodIndex() int { return 110 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -784,7 +828,7 @@ func (*MessageQos) MethodName() string { return "message.qos" }
 // HasContent reports whether a content header and body follow.
 func (*MessageQos) HasContent() bool { return false }
 
-func (*MessageQos) methodIndex() int { return 107 }
+func (*MessageQos) methodIndex() int { return 111 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -848,7 +892,7 @@ func (*MessageOK) MethodName() string { return "message.ok" }
 // HasContent reports whether a content header and body follow.
 func (*MessageOK) HasContent() bool { return false }
 
-func (*MessageOK) methodIndex() int { return 108 }
+func (*MessageOK) methodIndex() int { return 112 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -892,7 +936,7 @@ func (*MessageEmpty) MethodName() string { return "message.empty" }
 // HasContent reports whether a content header and body follow.
 func (*MessageEmpty) HasContent() bool { return false }
 
-func (*MessageEmpty) methodIndex() int { return 109 }
+func (*MessageEmpty) methodIndex() int { return 113 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -939,7 +983,7 @@ func (*MessageReject) MethodName() string { return "message.reject" }
 // HasContent reports whether a content header and body follow.
 func (*MessageReject) HasContent() bool { return false }
 
-func (*MessageReject) methodIndex() int { return 110 }
+func (*MessageReject) methodIndex() int { return 114 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -998,7 +1042,7 @@ func (*MessageOffset) MethodName() string { return "message.offset" }
 // HasContent reports whether a content header and body follow.
 func (*MessageOffset) HasContent() bool { return false }
 
-func (*MessageOffset) methodIndex() int { return 111 }
+func (*MessageOffset) methodIndex() int { return 115 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is

@@ -6,9 +6,11 @@ package wire
 //
 // Differences from AMQP 0-9-1 (computed from the XML):
 //
-//   - lacks: exchange.bind, exchange.bind-ok, exchange.unbind,
-//     exchange.unbind-ok, queue.unbind, queue.unbind-ok, basic.recover-async,
-//     basic.nack, confirm.select, confirm.select-ok.
+//   - lacks: connection.blocked, connection.unblocked,
+//     connection.update-secret, connection.update-secret-ok, exchange.bind,
+//     exchange.bind-ok, exchange.unbind, exchange.unbind-ok, queue.unbind,
+//     queue.unbind-ok, basic.recover-async, basic.nack, confirm.select,
+//     confirm.select-ok.
 //   - same meaning, other name or id: connection.close 10/60 is connection.close 10/50,
 //     connection.close-ok 10/61 is connection.close-ok 10/51,
 //     basic.recover 60/100 is basic.recover 60/110,
@@ -59,88 +61,88 @@ var encoders08 = [numMethods]methodEncoder{
 	7:   {10, 41, encConnectionOpenOK},   // connection.open-ok
 	8:   {10, 60, encConnectionClose},    // connection.close
 	9:   {10, 61, encConnectionCloseOK},  // connection.close-ok
-	10:  {20, 10, encChannelOpen},        // channel.open
-	11:  {20, 11, enc08ChannelOpenOK},    // channel.open-ok
-	12:  {20, 20, encChannelFlow},        // channel.flow
-	13:  {20, 21, encChannelFlowOK},      // channel.flow-ok
-	14:  {20, 40, encChannelClose},       // channel.close
-	15:  {20, 41, encChannelCloseOK},     // channel.close-ok
-	16:  {40, 10, encExchangeDeclare},    // exchange.declare
-	17:  {40, 11, encExchangeDeclareOK},  // exchange.declare-ok
-	18:  {40, 20, encExchangeDelete},     // exchange.delete
-	19:  {40, 21, encExchangeDeleteOK},   // exchange.delete-ok
-	24:  {50, 10, encQueueDeclare},       // queue.declare
-	25:  {50, 11, encQueueDeclareOK},     // queue.declare-ok
-	26:  {50, 20, encQueueBind},          // queue.bind
-	27:  {50, 21, encQueueBindOK},        // queue.bind-ok
-	28:  {50, 30, encQueuePurge},         // queue.purge
-	29:  {50, 31, encQueuePurgeOK},       // queue.purge-ok
-	30:  {50, 40, encQueueDelete},        // queue.delete
-	31:  {50, 41, encQueueDeleteOK},      // queue.delete-ok
-	34:  {60, 10, encBasicQos},           // basic.qos
-	35:  {60, 11, encBasicQosOK},         // basic.qos-ok
-	36:  {60, 20, encBasicConsume},       // basic.consume
-	37:  {60, 21, encBasicConsumeOK},     // basic.consume-ok
-	38:  {60, 30, encBasicCancel},        // basic.cancel
-	39:  {60, 31, encBasicCancelOK},      // basic.cancel-ok
-	40:  {60, 40, encBasicPublish},       // basic.publish
-	41:  {60, 50, encBasicReturn},        // basic.return
-	42:  {60, 60, encBasicDeliver},       // basic.deliver
-	43:  {60, 70, encBasicGet},           // basic.get
-	44:  {60, 71, encBasicGetOK},         // basic.get-ok
-	45:  {60, 72, encBasicGetEmpty},      // basic.get-empty
-	46:  {60, 80, encBasicAck},           // basic.ack
-	47:  {60, 90, encBasicReject},        // basic.reject
-	49:  {60, 100, encBasicRecover},      // basic.recover
-	50:  {60, 101, encBasicRecoverOK},    // basic.recover-ok
-	54:  {90, 10, encTxSelect},           // tx.select
-	55:  {90, 11, encTxSelectOK},         // tx.select-ok
-	56:  {90, 20, encTxCommit},           // tx.commit
-	57:  {90, 21, encTxCommitOK},         // tx.commit-ok
-	58:  {90, 30, encTxRollback},         // tx.rollback
-	59:  {90, 31, encTxRollbackOK},       // tx.rollback-ok
-	60:  {10, 50, encConnectionRedirect}, // connection.redirect
-	65:  {30, 10, encAccessRequest},      // access.request
-	66:  {30, 11, encAccessRequestOK},    // access.request-ok
-	67:  {40, 22, encExchangeBound},      // exchange.bound
-	68:  {40, 23, encExchangeBoundOK},    // exchange.bound-ok
-	69:  {70, 10, encFileQos},            // file.qos
-	70:  {70, 11, encFileQosOK},          // file.qos-ok
-	71:  {70, 20, enc08FileConsume},      // file.consume
-	72:  {70, 21, encFileConsumeOK},      // file.consume-ok
-	73:  {70, 30, encFileCancel},         // file.cancel
-	74:  {70, 31, encFileCancelOK},       // file.cancel-ok
-	75:  {70, 40, encFileOpen},           // file.open
-	76:  {70, 41, encFileOpenOK},         // file.open-ok
-	77:  {70, 50, encFileStage},          // file.stage
-	78:  {70, 60, encFilePublish},        // file.publish
-	79:  {70, 70, encFileReturn},         // file.return
-	80:  {70, 80, encFileDeliver},        // file.deliver
-	81:  {70, 90, encFileAck},            // file.ack
-	82:  {70, 100, encFileReject},        // file.reject
-	83:  {80, 10, encStreamQos},          // stream.qos
-	84:  {80, 11, encStreamQosOK},        // stream.qos-ok
-	85:  {80, 20, enc08StreamConsume},    // stream.consume
-	86:  {80, 21, encStreamConsumeOK},    // stream.consume-ok
-	87:  {80, 30, encStreamCancel},       // stream.cancel
-	88:  {80, 31, encStreamCancelOK},     // stream.cancel-ok
-	89:  {80, 40, encStreamPublish},      // stream.publish
-	90:  {80, 50, encStreamReturn},       // stream.return
-	91:  {80, 60, encStreamDeliver},      // stream.deliver
-	92:  {100, 10, encDtxSelect},         // dtx.select
-	93:  {100, 11, encDtxSelectOK},       // dtx.select-ok
-	94:  {100, 20, encDtxStart},          // dtx.start
-	95:  {100, 21, encDtxStartOK},        // dtx.start-ok
-	96:  {110, 10, encTunnelRequest},     // tunnel.request
-	112: {20, 30, encChannelAlert},       // channel.alert
-	113: {120, 10, encTestInteger},       // test.integer
-	114: {120, 11, encTestIntegerOK},     // test.integer-ok
-	115: {120, 20, encTestString},        // test.string
-	116: {120, 21, encTestStringOK},      // test.string-ok
-	117: {120, 30, encTestTable},         // test.table
-	118: {120, 31, encTestTableOK},       // test.table-ok
-	119: {120, 40, encTestContent},       // test.content
-	120: {120, 41, encTestContentOK},     // test.content-ok
+	14:  {20, 10, encChannelOpen},        // channel.open
+	15:  {20, 11, enc08ChannelOpenOK},    // channel.open-ok
+	16:  {20, 20, encChannelFlow},        // channel.flow
+	17:  {20, 21, encChannelFlowOK},      // channel.flow-ok
+	18:  {20, 40, encChannelClose},       // channel.close
+	19:  {20, 41, encChannelCloseOK},     // channel.close-ok
+	20:  {40, 10, encExchangeDeclare},    // exchange.declare
+	21:  {40, 11, encExchangeDeclareOK},  // exchange.declare-ok
+	22:  {40, 20, encExchangeDelete},     // exchange.delete
+	23:  {40, 21, encExchangeDeleteOK},   // exchange.delete-ok
+	28:  {50, 10, encQueueDeclare},       // queue.declare
+	29:  {50, 11, encQueueDeclareOK},     // queue.declare-ok
+	30:  {50, 20, encQueueBind},          // queue.bind
+	31:  {50, 21, encQueueBindOK},        // queue.bind-ok
+	32:  {50, 30, encQueuePurge},         // queue.purge
+	33:  {50, 31, encQueuePurgeOK},       // queue.purge-ok
+	34:  {50, 40, encQueueDelete},        // queue.delete
+	35:  {50, 41, encQueueDeleteOK},      // queue.delete-ok
+	38:  {60, 10, encBasicQos},           // basic.qos
+	39:  {60, 11, encBasicQosOK},         // basic.qos-ok
+	40:  {60, 20, encBasicConsume},       // basic.consume
+	41:  {60, 21, encBasicConsumeOK},     // basic.consume-ok
+	42:  {60, 30, encBasicCancel},        // basic.cancel
+	43:  {60, 31, encBasicCancelOK},      // basic.cancel-ok
+	44:  {60, 40, encBasicPublish},       // basic.publish
+	45:  {60, 50, encBasicReturn},        // basic.return
+	46:  {60, 60, encBasicDeliver},       // basic.deliver
+	47:  {60, 70, encBasicGet},           // basic.get
+	48:  {60, 71, encBasicGetOK},         // basic.get-ok
+	49:  {60, 72, encBasicGetEmpty},      // basic.get-empty
+	50:  {60, 80, encBasicAck},           // basic.ack
+	51:  {60, 90, encBasicReject},        // basic.reject
+	53:  {60, 100, encBasicRecover},      // basic.recover
+	54:  {60, 101, encBasicRecoverOK},    // basic.recover-ok
+	58:  {90, 10, encTxSelect},           // tx.select
+	59:  {90, 11, encTxSelectOK},         // tx.select-ok
+	60:  {90, 20, encTxCommit},           // tx.commit
+	61:  {90, 21, encTxCommitOK},         // tx.commit-ok
+	62:  {90, 30, encTxRollback},         // tx.rollback
+	63:  {90, 31, encTxRollbackOK},       // tx.rollback-ok
+	64:  {10, 50, encConnectionRedirect}, // connection.redirect
+	69:  {30, 10, encAccessRequest},      // access.request
+	70:  {30, 11, encAccessRequestOK},    // access.request-ok
+	71:  {40, 22, encExchangeBound},      // exchange.bound
+	72:  {40, 23, encExchangeBoundOK},    // exchange.bound-ok
+	73:  {70, 10, encFileQos},            // file.qos
+	74:  {70, 11, encFileQosOK},          // file.qos-ok
+	75:  {70, 20, enc08FileConsume},      // file.consume
+	76:  {70, 21, encFileConsumeOK},      // file.consume-ok
+	77:  {70, 30, encFileCancel},         // file.cancel
+	78:  {70, 31, encFileCancelOK},       // file.cancel-ok
+	79:  {70, 40, encFileOpen},           // file.open
+	80:  {70, 41, encFileOpenOK},         // file.open-ok
+	81:  {70, 50, encFileStage},          // file.stage
+	82:  {70, 60, encFilePublish},        // file.publish
+	83:  {70, 70, encFileReturn},         // file.return
+	84:  {70, 80, encFileDeliver},        // file.deliver
+	85:  {70, 90, encFileAck},            // file.ack
+	86:  {70, 100, encFileReject},        // file.reject
+	87:  {80, 10, encStreamQos},          // stream.qos
+	88:  {80, 11, encStreamQosOK},        // stream.qos-ok
+	89:  {80, 20, enc08StreamConsume},    // stream.consume
+	90:  {80, 21, encStreamConsumeOK},    // stream.consume-ok
+	91:  {80, 30, encStreamCancel},       // stream.cancel
+	92:  {80, 31, encStreamCancelOK},     // stream.cancel-ok
+	93:  {80, 40, encStreamPublish},      // stream.publish
+	94:  {80, 50, encStreamReturn},       // stream.return
+	95:  {80, 60, encStreamDeliver},      // stream.deliver
+	96:  {100, 10, encDtxSelect},         // dtx.select
+	97:  {100, 11, encDtxSelectOK},       // dtx.select-ok
+	98:  {100, 20, encDtxStart},          // dtx.start
+	99:  {100, 21, encDtxStartOK},        // dtx.start-ok
+	100: {110, 10, encTunnelRequest},     // tunnel.request
+	116: {20, 30, encChannelAlert},       // channel.alert
+	117: {120, 10, encTestInteger},       // test.integer
+	118: {120, 11, encTestIntegerOK},     // test.integer-ok
+	119: {120, 20, encTestString},        // test.string
+	120: {120, 21, encTestStringOK},      // test.string-ok
+	121: {120, 30, encTestTable},         // test.table
+	122: {120, 31, encTestTableOK},       // test.table-ok
+	123: {120, 40, encTestContent},       // test.content
+	124: {120, 41, encTestContentOK},     // test.content-ok
 }
 
 func decode08(classID, methodID uint16, args []byte) (Method, error) {
@@ -437,13 +439,14 @@ func dec08ExchangeDeclare(m *ExchangeDeclare, b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.Type, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("type", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -460,7 +463,14 @@ func dec08ExchangeDeclare(m *ExchangeDeclare, b []byte) error {
 			return fieldError("arguments", err)
 		}
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Exchange = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Type = all[:len(strs[1])]
+	return nil
 }
 
 func dec08QueueDeclare(m *QueueDeclare, b []byte) error {
@@ -494,16 +504,17 @@ func dec08QueueBind(m *QueueBind, b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [3][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -516,20 +527,30 @@ func dec08QueueBind(m *QueueBind, b []byte) error {
 			return fieldError("arguments", err)
 		}
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 func dec08BasicConsume(m *BasicConsume, b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -545,7 +566,14 @@ func dec08BasicConsume(m *BasicConsume, b []byte) error {
 			return fieldError("arguments", err)
 		}
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.ConsumerTag = all[:len(strs[1])]
+	return nil
 }
 
 func enc08FileConsume(dst []byte, mm Method) ([]byte, error) {
@@ -579,13 +607,14 @@ func dec08FileConsume(m *FileConsume, b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -595,7 +624,14 @@ func dec08FileConsume(m *FileConsume, b []byte) error {
 	m.NoAck = bits&(1<<1) != 0
 	m.Exclusive = bits&(1<<2) != 0
 	m.NoWait = bits&(1<<3) != 0
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.ConsumerTag = all[:len(strs[1])]
+	return nil
 }
 
 func enc08StreamConsume(dst []byte, mm Method) ([]byte, error) {
@@ -626,13 +662,14 @@ func dec08StreamConsume(m *StreamConsume, b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -641,7 +678,14 @@ func dec08StreamConsume(m *StreamConsume, b []byte) error {
 	m.NoLocal = bits&(1<<0) != 0
 	m.Exclusive = bits&(1<<1) != 0
 	m.NoWait = bits&(1<<2) != 0
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.ConsumerTag = all[:len(strs[1])]
+	return nil
 }
 
 func dec08TunnelRequest(m *TunnelRequest, b []byte) error {

@@ -5,7 +5,9 @@ package wire
 // AMQP091 is AMQP 0-9-1, generated from 0-9-1-rabbit/amqp0-9-1.stripped.extended.xml.
 // Its methods define the canonical structs that every version decodes
 // into. The XML is RabbitMQ's extended 0-9-1: confirm.select, exchange.bind
-// and unbind, basic.nack, and server-sent basic.ack/nack/cancel.
+// and unbind, basic.nack, and server-sent basic.ack/nack/cancel. The
+// generator adds RabbitMQ's connection.blocked (10/60), unblocked (10/61),
+// update-secret (10/70) and update-secret-ok (10/71), which that XML lacks.
 var AMQP091 = &Protocol{
 	name:       "AMQP 0-9-1",
 	header:     [8]byte{'A', 'M', 'Q', 'P', 0, 0, 9, 1},
@@ -16,66 +18,70 @@ var AMQP091 = &Protocol{
 }
 
 var encoders091 = [numMethods]methodEncoder{
-	0:  {10, 10, encConnectionStart},    // connection.start
-	1:  {10, 11, encConnectionStartOK},  // connection.start-ok
-	2:  {10, 20, encConnectionSecure},   // connection.secure
-	3:  {10, 21, encConnectionSecureOK}, // connection.secure-ok
-	4:  {10, 30, encConnectionTune},     // connection.tune
-	5:  {10, 31, encConnectionTuneOK},   // connection.tune-ok
-	6:  {10, 40, encConnectionOpen},     // connection.open
-	7:  {10, 41, encConnectionOpenOK},   // connection.open-ok
-	8:  {10, 50, encConnectionClose},    // connection.close
-	9:  {10, 51, encConnectionCloseOK},  // connection.close-ok
-	10: {20, 10, encChannelOpen},        // channel.open
-	11: {20, 11, encChannelOpenOK},      // channel.open-ok
-	12: {20, 20, encChannelFlow},        // channel.flow
-	13: {20, 21, encChannelFlowOK},      // channel.flow-ok
-	14: {20, 40, encChannelClose},       // channel.close
-	15: {20, 41, encChannelCloseOK},     // channel.close-ok
-	16: {40, 10, encExchangeDeclare},    // exchange.declare
-	17: {40, 11, encExchangeDeclareOK},  // exchange.declare-ok
-	18: {40, 20, encExchangeDelete},     // exchange.delete
-	19: {40, 21, encExchangeDeleteOK},   // exchange.delete-ok
-	20: {40, 30, encExchangeBind},       // exchange.bind
-	21: {40, 31, encExchangeBindOK},     // exchange.bind-ok
-	22: {40, 40, encExchangeUnbind},     // exchange.unbind
-	23: {40, 51, encExchangeUnbindOK},   // exchange.unbind-ok
-	24: {50, 10, encQueueDeclare},       // queue.declare
-	25: {50, 11, encQueueDeclareOK},     // queue.declare-ok
-	26: {50, 20, encQueueBind},          // queue.bind
-	27: {50, 21, encQueueBindOK},        // queue.bind-ok
-	28: {50, 30, encQueuePurge},         // queue.purge
-	29: {50, 31, encQueuePurgeOK},       // queue.purge-ok
-	30: {50, 40, encQueueDelete},        // queue.delete
-	31: {50, 41, encQueueDeleteOK},      // queue.delete-ok
-	32: {50, 50, encQueueUnbind},        // queue.unbind
-	33: {50, 51, encQueueUnbindOK},      // queue.unbind-ok
-	34: {60, 10, encBasicQos},           // basic.qos
-	35: {60, 11, encBasicQosOK},         // basic.qos-ok
-	36: {60, 20, encBasicConsume},       // basic.consume
-	37: {60, 21, encBasicConsumeOK},     // basic.consume-ok
-	38: {60, 30, encBasicCancel},        // basic.cancel
-	39: {60, 31, encBasicCancelOK},      // basic.cancel-ok
-	40: {60, 40, encBasicPublish},       // basic.publish
-	41: {60, 50, encBasicReturn},        // basic.return
-	42: {60, 60, encBasicDeliver},       // basic.deliver
-	43: {60, 70, encBasicGet},           // basic.get
-	44: {60, 71, encBasicGetOK},         // basic.get-ok
-	45: {60, 72, encBasicGetEmpty},      // basic.get-empty
-	46: {60, 80, encBasicAck},           // basic.ack
-	47: {60, 90, encBasicReject},        // basic.reject
-	48: {60, 100, encBasicRecoverAsync}, // basic.recover-async
-	49: {60, 110, encBasicRecover},      // basic.recover
-	50: {60, 111, encBasicRecoverOK},    // basic.recover-ok
-	51: {60, 120, encBasicNack},         // basic.nack
-	52: {85, 10, encConfirmSelect},      // confirm.select
-	53: {85, 11, encConfirmSelectOK},    // confirm.select-ok
-	54: {90, 10, encTxSelect},           // tx.select
-	55: {90, 11, encTxSelectOK},         // tx.select-ok
-	56: {90, 20, encTxCommit},           // tx.commit
-	57: {90, 21, encTxCommitOK},         // tx.commit-ok
-	58: {90, 30, encTxRollback},         // tx.rollback
-	59: {90, 31, encTxRollbackOK},       // tx.rollback-ok
+	0:  {10, 10, encConnectionStart},          // connection.start
+	1:  {10, 11, encConnectionStartOK},        // connection.start-ok
+	2:  {10, 20, encConnectionSecure},         // connection.secure
+	3:  {10, 21, encConnectionSecureOK},       // connection.secure-ok
+	4:  {10, 30, encConnectionTune},           // connection.tune
+	5:  {10, 31, encConnectionTuneOK},         // connection.tune-ok
+	6:  {10, 40, encConnectionOpen},           // connection.open
+	7:  {10, 41, encConnectionOpenOK},         // connection.open-ok
+	8:  {10, 50, encConnectionClose},          // connection.close
+	9:  {10, 51, encConnectionCloseOK},        // connection.close-ok
+	10: {10, 60, encConnectionBlocked},        // connection.blocked
+	11: {10, 61, encConnectionUnblocked},      // connection.unblocked
+	12: {10, 70, encConnectionUpdateSecret},   // connection.update-secret
+	13: {10, 71, encConnectionUpdateSecretOK}, // connection.update-secret-ok
+	14: {20, 10, encChannelOpen},              // channel.open
+	15: {20, 11, encChannelOpenOK},            // channel.open-ok
+	16: {20, 20, encChannelFlow},              // channel.flow
+	17: {20, 21, encChannelFlowOK},            // channel.flow-ok
+	18: {20, 40, encChannelClose},             // channel.close
+	19: {20, 41, encChannelCloseOK},           // channel.close-ok
+	20: {40, 10, encExchangeDeclare},          // exchange.declare
+	21: {40, 11, encExchangeDeclareOK},        // exchange.declare-ok
+	22: {40, 20, encExchangeDelete},           // exchange.delete
+	23: {40, 21, encExchangeDeleteOK},         // exchange.delete-ok
+	24: {40, 30, encExchangeBind},             // exchange.bind
+	25: {40, 31, encExchangeBindOK},           // exchange.bind-ok
+	26: {40, 40, encExchangeUnbind},           // exchange.unbind
+	27: {40, 51, encExchangeUnbindOK},         // exchange.unbind-ok
+	28: {50, 10, encQueueDeclare},             // queue.declare
+	29: {50, 11, encQueueDeclareOK},           // queue.declare-ok
+	30: {50, 20, encQueueBind},                // queue.bind
+	31: {50, 21, encQueueBindOK},              // queue.bind-ok
+	32: {50, 30, encQueuePurge},               // queue.purge
+	33: {50, 31, encQueuePurgeOK},             // queue.purge-ok
+	34: {50, 40, encQueueDelete},              // queue.delete
+	35: {50, 41, encQueueDeleteOK},            // queue.delete-ok
+	36: {50, 50, encQueueUnbind},              // queue.unbind
+	37: {50, 51, encQueueUnbindOK},            // queue.unbind-ok
+	38: {60, 10, encBasicQos},                 // basic.qos
+	39: {60, 11, encBasicQosOK},               // basic.qos-ok
+	40: {60, 20, encBasicConsume},             // basic.consume
+	41: {60, 21, encBasicConsumeOK},           // basic.consume-ok
+	42: {60, 30, encBasicCancel},              // basic.cancel
+	43: {60, 31, encBasicCancelOK},            // basic.cancel-ok
+	44: {60, 40, encBasicPublish},             // basic.publish
+	45: {60, 50, encBasicReturn},              // basic.return
+	46: {60, 60, encBasicDeliver},             // basic.deliver
+	47: {60, 70, encBasicGet},                 // basic.get
+	48: {60, 71, encBasicGetOK},               // basic.get-ok
+	49: {60, 72, encBasicGetEmpty},            // basic.get-empty
+	50: {60, 80, encBasicAck},                 // basic.ack
+	51: {60, 90, encBasicReject},              // basic.reject
+	52: {60, 100, encBasicRecoverAsync},       // basic.recover-async
+	53: {60, 110, encBasicRecover},            // basic.recover
+	54: {60, 111, encBasicRecoverOK},          // basic.recover-ok
+	55: {60, 120, encBasicNack},               // basic.nack
+	56: {85, 10, encConfirmSelect},            // confirm.select
+	57: {85, 11, encConfirmSelectOK},          // confirm.select-ok
+	58: {90, 10, encTxSelect},                 // tx.select
+	59: {90, 11, encTxSelectOK},               // tx.select-ok
+	60: {90, 20, encTxCommit},                 // tx.commit
+	61: {90, 21, encTxCommitOK},               // tx.commit-ok
+	62: {90, 30, encTxRollback},               // tx.rollback
+	63: {90, 31, encTxRollbackOK},             // tx.rollback-ok
 }
 
 func decode091(classID, methodID uint16, args []byte) (Method, error) {
@@ -109,6 +115,18 @@ func decode091(classID, methodID uint16, args []byte) (Method, error) {
 		return m, m.decodeArgs(args)
 	case 10<<16 | 51: // connection.close-ok
 		m := new(ConnectionCloseOK)
+		return m, m.decodeArgs(args)
+	case 10<<16 | 60: // connection.blocked
+		m := new(ConnectionBlocked)
+		return m, m.decodeArgs(args)
+	case 10<<16 | 61: // connection.unblocked
+		m := new(ConnectionUnblocked)
+		return m, m.decodeArgs(args)
+	case 10<<16 | 70: // connection.update-secret
+		m := new(ConnectionUpdateSecret)
+		return m, m.decodeArgs(args)
+	case 10<<16 | 71: // connection.update-secret-ok
+		m := new(ConnectionUpdateSecretOK)
 		return m, m.decodeArgs(args)
 	case 20<<16 | 10: // channel.open
 		m := new(ChannelOpen)

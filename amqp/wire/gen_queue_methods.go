@@ -31,10 +31,11 @@ func (*QueueDeclare) MethodName() string { return "queue.declare" }
 // HasContent reports whether a content header and body follow.
 func (*QueueDeclare) HasContent() bool { return false }
 
-func (*QueueDeclare) methodIndex() int { return 24 }
+func (*QueueDeclare) methodIndex() int { return 28 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *QueueDeclare) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -123,7 +124,7 @@ func (*QueueDeclareOK) MethodName() string { return "queue.declare-ok" }
 // HasContent reports whether a content header and body follow.
 func (*QueueDeclareOK) HasContent() bool { return false }
 
-func (*QueueDeclareOK) methodIndex() int { return 25 }
+func (*QueueDeclareOK) methodIndex() int { return 29 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -190,10 +191,11 @@ func (*QueueBind) MethodName() string { return "queue.bind" }
 // HasContent reports whether a content header and body follow.
 func (*QueueBind) HasContent() bool { return false }
 
-func (*QueueBind) methodIndex() int { return 26 }
+func (*QueueBind) methodIndex() int { return 30 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *QueueBind) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -236,16 +238,17 @@ func (m *QueueBind) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [3][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("reserved-1", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -255,7 +258,16 @@ func (m *QueueBind) decodeArgs(b []byte) error {
 	if m.Arguments, err = r.table(); err != nil {
 		return fieldError("arguments", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 // QueueBindOK is queue.bind-ok.
@@ -274,7 +286,7 @@ func (*QueueBindOK) MethodName() string { return "queue.bind-ok" }
 // HasContent reports whether a content header and body follow.
 func (*QueueBindOK) HasContent() bool { return false }
 
-func (*QueueBindOK) methodIndex() int { return 27 }
+func (*QueueBindOK) methodIndex() int { return 31 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -321,7 +333,7 @@ func (*QueuePurge) MethodName() string { return "queue.purge" }
 // HasContent reports whether a content header and body follow.
 func (*QueuePurge) HasContent() bool { return false }
 
-func (*QueuePurge) methodIndex() int { return 28 }
+func (*QueuePurge) methodIndex() int { return 32 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -389,7 +401,7 @@ func (*QueuePurgeOK) MethodName() string { return "queue.purge-ok" }
 // HasContent reports whether a content header and body follow.
 func (*QueuePurgeOK) HasContent() bool { return false }
 
-func (*QueuePurgeOK) methodIndex() int { return 29 }
+func (*QueuePurgeOK) methodIndex() int { return 33 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -444,7 +456,7 @@ func (*QueueDelete) MethodName() string { return "queue.delete" }
 // HasContent reports whether a content header and body follow.
 func (*QueueDelete) HasContent() bool { return false }
 
-func (*QueueDelete) methodIndex() int { return 30 }
+func (*QueueDelete) methodIndex() int { return 34 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -520,7 +532,7 @@ func (*QueueDeleteOK) MethodName() string { return "queue.delete-ok" }
 // HasContent reports whether a content header and body follow.
 func (*QueueDeleteOK) HasContent() bool { return false }
 
-func (*QueueDeleteOK) methodIndex() int { return 31 }
+func (*QueueDeleteOK) methodIndex() int { return 35 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -575,10 +587,11 @@ func (*QueueUnbind) MethodName() string { return "queue.unbind" }
 // HasContent reports whether a content header and body follow.
 func (*QueueUnbind) HasContent() bool { return false }
 
-func (*QueueUnbind) methodIndex() int { return 32 }
+func (*QueueUnbind) methodIndex() int { return 36 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *QueueUnbind) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -615,22 +628,32 @@ func encQueueUnbind(dst []byte, m Method) ([]byte, error) {
 func (m *QueueUnbind) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
+	var strs [3][]byte
 	if m.Reserved1, err = r.short(); err != nil {
 		return fieldError("reserved-1", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if m.Arguments, err = r.table(); err != nil {
 		return fieldError("arguments", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 // QueueUnbindOK is queue.unbind-ok.
@@ -649,7 +672,7 @@ func (*QueueUnbindOK) MethodName() string { return "queue.unbind-ok" }
 // HasContent reports whether a content header and body follow.
 func (*QueueUnbindOK) HasContent() bool { return false }
 
-func (*QueueUnbindOK) methodIndex() int { return 33 }
+func (*QueueUnbindOK) methodIndex() int { return 37 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is

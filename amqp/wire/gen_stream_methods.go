@@ -28,7 +28,7 @@ func (*StreamQos) MethodName() string { return "stream.qos" }
 // HasContent reports whether a content header and body follow.
 func (*StreamQos) HasContent() bool { return false }
 
-func (*StreamQos) methodIndex() int { return 83 }
+func (*StreamQos) methodIndex() int { return 87 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -96,7 +96,7 @@ func (*StreamQosOK) MethodName() string { return "stream.qos-ok" }
 // HasContent reports whether a content header and body follow.
 func (*StreamQosOK) HasContent() bool { return false }
 
-func (*StreamQosOK) methodIndex() int { return 84 }
+func (*StreamQosOK) methodIndex() int { return 88 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -148,10 +148,11 @@ func (*StreamConsume) MethodName() string { return "stream.consume" }
 // HasContent reports whether a content header and body follow.
 func (*StreamConsume) HasContent() bool { return false }
 
-func (*StreamConsume) methodIndex() int { return 85 }
+func (*StreamConsume) methodIndex() int { return 89 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *StreamConsume) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)
@@ -197,13 +198,14 @@ func (m *StreamConsume) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -215,7 +217,14 @@ func (m *StreamConsume) decodeArgs(b []byte) error {
 	if m.Filter, err = r.table(); err != nil {
 		return fieldError("filter", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Queue = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.ConsumerTag = all[:len(strs[1])]
+	return nil
 }
 
 // StreamConsumeOK is stream.consume-ok.
@@ -237,7 +246,7 @@ func (*StreamConsumeOK) MethodName() string { return "stream.consume-ok" }
 // HasContent reports whether a content header and body follow.
 func (*StreamConsumeOK) HasContent() bool { return false }
 
-func (*StreamConsumeOK) methodIndex() int { return 86 }
+func (*StreamConsumeOK) methodIndex() int { return 90 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -293,7 +302,7 @@ func (*StreamCancel) MethodName() string { return "stream.cancel" }
 // HasContent reports whether a content header and body follow.
 func (*StreamCancel) HasContent() bool { return false }
 
-func (*StreamCancel) methodIndex() int { return 87 }
+func (*StreamCancel) methodIndex() int { return 91 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -358,7 +367,7 @@ func (*StreamCancelOK) MethodName() string { return "stream.cancel-ok" }
 // HasContent reports whether a content header and body follow.
 func (*StreamCancelOK) HasContent() bool { return false }
 
-func (*StreamCancelOK) methodIndex() int { return 88 }
+func (*StreamCancelOK) methodIndex() int { return 92 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -417,7 +426,7 @@ func (*StreamPublish) MethodName() string { return "stream.publish" }
 // HasContent reports whether a content header and body follow.
 func (*StreamPublish) HasContent() bool { return true }
 
-func (*StreamPublish) methodIndex() int { return 89 }
+func (*StreamPublish) methodIndex() int { return 93 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -460,13 +469,14 @@ func (m *StreamPublish) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
 	var bits uint8
+	var strs [2][]byte
 	if m.Ticket, err = r.short(); err != nil {
 		return fieldError("ticket", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
 	if bits, err = r.octet(); err != nil {
@@ -474,7 +484,14 @@ func (m *StreamPublish) decodeArgs(b []byte) error {
 	}
 	m.Mandatory = bits&(1<<0) != 0
 	m.Immediate = bits&(1<<1) != 0
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.Exchange = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.RoutingKey = all[:len(strs[1])]
+	return nil
 }
 
 // StreamReturn is stream.return; content follows it.
@@ -499,7 +516,7 @@ func (*StreamReturn) MethodName() string { return "stream.return" }
 // HasContent reports whether a content header and body follow.
 func (*StreamReturn) HasContent() bool { return true }
 
-func (*StreamReturn) methodIndex() int { return 90 }
+func (*StreamReturn) methodIndex() int { return 94 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -536,19 +553,29 @@ func encStreamReturn(dst []byte, m Method) ([]byte, error) {
 func (m *StreamReturn) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
+	var strs [3][]byte
 	if m.ReplyCode, err = r.short(); err != nil {
 		return fieldError("reply-code", err)
 	}
-	if m.ReplyText, err = r.shortstr(); err != nil {
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("reply-text", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.RoutingKey, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("routing-key", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.ReplyText = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.RoutingKey = all[:len(strs[2])]
+	return nil
 }
 
 // StreamDeliver is stream.deliver; content follows it.
@@ -573,7 +600,7 @@ func (*StreamDeliver) MethodName() string { return "stream.deliver" }
 // HasContent reports whether a content header and body follow.
 func (*StreamDeliver) HasContent() bool { return true }
 
-func (*StreamDeliver) methodIndex() int { return 91 }
+func (*StreamDeliver) methodIndex() int { return 95 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -610,17 +637,27 @@ func encStreamDeliver(dst []byte, m Method) ([]byte, error) {
 func (m *StreamDeliver) decodeArgs(b []byte) error {
 	r := argReader{b: b}
 	var err error
-	if m.ConsumerTag, err = r.shortstr(); err != nil {
+	var strs [3][]byte
+	if strs[0], err = r.rawShortstr(); err != nil {
 		return fieldError("consumer-tag", err)
 	}
 	if m.DeliveryTag, err = r.longlong(); err != nil {
 		return fieldError("delivery-tag", err)
 	}
-	if m.Exchange, err = r.shortstr(); err != nil {
+	if strs[1], err = r.rawShortstr(); err != nil {
 		return fieldError("exchange", err)
 	}
-	if m.Queue, err = r.shortstr(); err != nil {
+	if strs[2], err = r.rawShortstr(); err != nil {
 		return fieldError("queue", err)
 	}
-	return r.end()
+	if err = r.end(); err != nil {
+		return err
+	}
+	all := joinStrings(strs[:])
+	m.ConsumerTag = all[:len(strs[0])]
+	all = all[len(strs[0]):]
+	m.Exchange = all[:len(strs[1])]
+	all = all[len(strs[1]):]
+	m.Queue = all[:len(strs[2])]
+	return nil
 }

@@ -25,10 +25,11 @@ func (*TunnelRequest) MethodName() string { return "tunnel.request" }
 // HasContent reports whether a content header and body follow.
 func (*TunnelRequest) HasContent() bool { return true }
 
-func (*TunnelRequest) methodIndex() int { return 96 }
+func (*TunnelRequest) methodIndex() int { return 100 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9 method frame on
-// channel. It does not allocate when dst has room. On error dst is
+// channel. It does not allocate when dst has room, unless a table has
+// more than 16 entries (their names are sorted). On error dst is
 // returned unchanged.
 func (m *TunnelRequest) AppendFrame(dst []byte, channel uint16) ([]byte, error) {
 	start := len(dst)

@@ -18,7 +18,7 @@ func (*TxSelect) MethodName() string { return "tx.select" }
 // HasContent reports whether a content header and body follow.
 func (*TxSelect) HasContent() bool { return false }
 
-func (*TxSelect) methodIndex() int { return 54 }
+func (*TxSelect) methodIndex() int { return 58 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -61,7 +61,7 @@ func (*TxSelectOK) MethodName() string { return "tx.select-ok" }
 // HasContent reports whether a content header and body follow.
 func (*TxSelectOK) HasContent() bool { return false }
 
-func (*TxSelectOK) methodIndex() int { return 55 }
+func (*TxSelectOK) methodIndex() int { return 59 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -104,7 +104,7 @@ func (*TxCommit) MethodName() string { return "tx.commit" }
 // HasContent reports whether a content header and body follow.
 func (*TxCommit) HasContent() bool { return false }
 
-func (*TxCommit) methodIndex() int { return 56 }
+func (*TxCommit) methodIndex() int { return 60 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -147,7 +147,7 @@ func (*TxCommitOK) MethodName() string { return "tx.commit-ok" }
 // HasContent reports whether a content header and body follow.
 func (*TxCommitOK) HasContent() bool { return false }
 
-func (*TxCommitOK) methodIndex() int { return 57 }
+func (*TxCommitOK) methodIndex() int { return 61 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -190,7 +190,7 @@ func (*TxRollback) MethodName() string { return "tx.rollback" }
 // HasContent reports whether a content header and body follow.
 func (*TxRollback) HasContent() bool { return false }
 
-func (*TxRollback) methodIndex() int { return 58 }
+func (*TxRollback) methodIndex() int { return 62 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is
@@ -233,7 +233,7 @@ func (*TxRollbackOK) MethodName() string { return "tx.rollback-ok" }
 // HasContent reports whether a content header and body follow.
 func (*TxRollbackOK) HasContent() bool { return false }
 
-func (*TxRollbackOK) methodIndex() int { return 59 }
+func (*TxRollbackOK) methodIndex() int { return 63 }
 
 // AppendFrame appends m to dst as a complete AMQP 0-9-1 method frame on
 // channel. It does not allocate when dst has room. On error dst is

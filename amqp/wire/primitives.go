@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/junctionmq/junction/message"
@@ -115,7 +116,7 @@ func (r *argReader) longstr() ([]byte, error) {
 }
 
 func (r *argReader) table() (message.Table, error) {
-	t, rest, err := DecodeTable(r.b)
+	t, rest, err := decodeTable(r.b)
 	if err != nil {
 		return nil, err
 	}
@@ -175,4 +176,37 @@ func appendContent(dst []byte, c Content) []byte {
 		kind = 1
 	}
 	return appendLongstr(append(dst, kind), c.Data)
+}
+
+// rawShortstr returns a short string's bytes aliasing the payload.
+func (r *argReader) rawShortstr() ([]byte, error) {
+	if len(r.b) < 1 {
+		return nil, errShort
+	}
+	n := int(r.b[0])
+	if len(r.b)-1 < n {
+		return nil, fmt.Errorf("short string of %d bytes: %w", n, errShort)
+	}
+	v := r.b[1 : 1+n : 1+n] // capped: appending must not clobber the payload
+	r.b = r.b[1+n:]
+	return v, nil
+}
+
+// joinStrings copies parts into one string with a single allocation;
+// generated decoders slice it into a method's short-string fields, which
+// saves an allocation per extra field on hot methods like basic.publish.
+func joinStrings(parts [][]byte) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for _, p := range parts {
+		sb.Write(p)
+	}
+	return sb.String()
 }

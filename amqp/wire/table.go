@@ -43,11 +43,11 @@ const (
 	typeVoid      = 'V'
 	typeBytes     = 'x'
 
-	typeInt64Alt    = 'L' // decode only
-	typeInt16Spec   = 'U' // decode only
-	typeQpidASCII   = 'c' // decode only
-	typeQpidWide    = 'C' // decode only
-	typeQpidChar    = 'k' // decode only; becomes a one-byte string
+	typeInt64Alt  = 'L' // decode only
+	typeInt16Spec = 'U' // decode only
+	typeQpidASCII = 'c' // decode only
+	typeQpidWide  = 'C' // decode only
+	typeQpidChar  = 'k' // decode only; becomes a one-byte string
 )
 
 // fixedSize is the encoded size of each fixed-width value type, 0 for the
@@ -63,8 +63,17 @@ var fixedSize = [256]uint8{
 // DecodeTable decodes a field table (its 4-byte length, then name/value
 // pairs) from the start of b and returns the bytes after it. An empty table
 // decodes as nil; nested empty tables and arrays decode as empty, non-nil
-// values. Errors describe the offending field.
+// values. Errors are SYNTAX_ERROR *Errors naming the offending field.
 func DecodeTable(b []byte) (message.Table, []byte, error) {
+	t, rest, err := decodeTable(b)
+	if err != nil {
+		return nil, b, &Error{Code: SyntaxError, Text: "decode field table: " + err.Error(), err: err}
+	}
+	return t, rest, nil
+}
+
+// decodeTable is DecodeTable with plain errors, for callers that wrap them.
+func decodeTable(b []byte) (message.Table, []byte, error) {
 	body, rest, err := splitLong(b)
 	if err != nil {
 		return nil, b, fmt.Errorf("table: %w", err)
