@@ -214,10 +214,10 @@ func (sc *scanner) bytes(at int64, n int) ([]byte, error) {
 		}
 		return b, nil
 	}
-	if cap(sc.buf) < scanWindow {
-		sc.buf = make([]byte, scanWindow)
-	}
 	w := min(int64(scanWindow), sc.end-at)
+	if int64(cap(sc.buf)) < w {
+		sc.buf = make([]byte, w)
+	}
 	got, err := sc.r.ReadAt(sc.buf[:w], at)
 	sc.buf, sc.bufOff = sc.buf[:got], at
 	if got < n {
