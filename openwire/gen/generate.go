@@ -272,9 +272,9 @@ func marshalField(f Field) string {
 	case Bool:
 		return fmt.Sprintf("\te.bool(%s)\n", x)
 	case Byte:
-		return fmt.Sprintf("\te.int8(int8(%s))\n", x)
+		return fmt.Sprintf("\te.int8(%s)\n", convert(named(f, "int8"), x))
 	case Int:
-		return fmt.Sprintf("\te.int32(int32(%s))\n", x)
+		return fmt.Sprintf("\te.int32(%s)\n", convert(named(f, "int32"), x))
 	case Long:
 		return fmt.Sprintf("\te.long(%s)\n", x)
 	case String:
@@ -303,9 +303,9 @@ func unmarshalField(f Field) string {
 	case Bool:
 		return fmt.Sprintf("\t%s = d.bool()\n", x)
 	case Byte:
-		return fmt.Sprintf("\t%s = %s(d.int8())\n", x, goType(f))
+		return fmt.Sprintf("\t%s = %s\n", x, convert(f.Type, "d.int8()"))
 	case Int:
-		return fmt.Sprintf("\t%s = %s(d.int32())\n", x, goType(f))
+		return fmt.Sprintf("\t%s = %s\n", x, convert(f.Type, "d.int32()"))
 	case Long:
 		return fmt.Sprintf("\t%s = d.long()\n", x)
 	case String:
@@ -416,9 +416,9 @@ func fillField(f Field) string {
 	case Bool:
 		return fmt.Sprintf("\t%s = f.bool()\n", x)
 	case Byte:
-		return fmt.Sprintf("\t%s = %s(f.int8())\n", x, goType(f))
+		return fmt.Sprintf("\t%s = %s\n", x, convert(f.Type, "f.int8()"))
 	case Int:
-		return fmt.Sprintf("\t%s = %s(f.int32())\n", x, goType(f))
+		return fmt.Sprintf("\t%s = %s\n", x, convert(f.Type, "f.int32()"))
 	case Long:
 		return fmt.Sprintf("\t%s = f.long()\n", x)
 	case String:
@@ -439,4 +439,21 @@ func fillField(f Field) string {
 		return fmt.Sprintf("\t%s = f.throwable()\n", x)
 	}
 	panic("unknown kind")
+}
+
+// convert wraps expr in a conversion to typ, unless typ is "" (the field
+// has no named type and expr already has the right one).
+func convert(typ, expr string) string {
+	if typ == "" {
+		return expr
+	}
+	return typ + "(" + expr + ")"
+}
+
+// named returns base when the field has a named Go type, else "".
+func named(f Field, base string) string {
+	if f.Type == "" {
+		return ""
+	}
+	return base
 }

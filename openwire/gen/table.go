@@ -98,7 +98,7 @@ var table = []Struct{
 	}},
 	{Name: "Destination", Group: "ids", VariantField: "Kind", VariantType: "DestinationKind",
 		Variants: []Variant{{100, "ActiveMQQueue"}, {101, "ActiveMQTopic"}, {102, "ActiveMQTempQueue"}, {103, "ActiveMQTempTopic"}},
-		Doc: "is a queue, topic, temporary queue or temporary topic (type IDs 100–103, held in Kind).", Fields: []Field{
+		Doc:      "is a queue, topic, temporary queue or temporary topic (type IDs 100–103, held in Kind).", Fields: []Field{
 			{Name: "PhysicalName", Kind: IDString},
 		}},
 
@@ -193,15 +193,15 @@ var table = []Struct{
 		{Name: "ObjectId", Kind: Cached, Type: "DataStructure", Doc: "a *ConnectionId, *SessionId, *ConsumerId or *ProducerId"},
 		{Name: "LastDeliveredSequenceId", Kind: Long, Since: 5},
 	}},
-	{ID: 14, Name: "ControlCommand", Parent: "BaseCommand", Group: "commands", Command: true, Doc: "is a free-form control string; ignored by clients.", Fields: []Field{
+	{ID: 14, Name: "ControlCommand", Parent: "BaseCommand", Group: "control", Command: true, Doc: "is a free-form control string; ignored by clients.", Fields: []Field{
 		{Name: "Command", Kind: String},
 	}},
-	{ID: 15, Name: "FlushCommand", Parent: "BaseCommand", Group: "commands", Command: true, Doc: "is unused on client connections."},
-	{ID: 16, Name: "ConnectionError", Parent: "BaseCommand", Group: "commands", Command: true, Doc: "reports an asynchronous error to the client.", Fields: []Field{
+	{ID: 15, Name: "FlushCommand", Parent: "BaseCommand", Group: "control", Command: true, Doc: "is unused on client connections."},
+	{ID: 16, Name: "ConnectionError", Parent: "BaseCommand", Group: "control", Command: true, Doc: "reports an asynchronous error to the client.", Fields: []Field{
 		{Name: "Exception", Kind: Throwable},
 		{Name: "ConnectionId", Kind: Nested, Type: "*ConnectionId"},
 	}},
-	{ID: 17, Name: "ConsumerControl", Parent: "BaseCommand", Group: "commands", Command: true, Doc: "changes a consumer's prefetch, or closes it.", Fields: []Field{
+	{ID: 17, Name: "ConsumerControl", Parent: "BaseCommand", Group: "control", Command: true, Doc: "changes a consumer's prefetch, or closes it.", Fields: []Field{
 		{Name: "Destination", Kind: Nested, Type: "*Destination", Since: 6, Doc: "the first field when present"},
 		{Name: "Close", Kind: Bool},
 		{Name: "ConsumerId", Kind: Nested, Type: "*ConsumerId"},
@@ -210,7 +210,7 @@ var table = []Struct{
 		{Name: "Start", Kind: Bool, Since: 2},
 		{Name: "Stop", Kind: Bool, Since: 2},
 	}},
-	{ID: 18, Name: "ConnectionControl", Parent: "BaseCommand", Group: "commands", Command: true, Doc: "controls a client connection (failover hints).", Fields: []Field{
+	{ID: 18, Name: "ConnectionControl", Parent: "BaseCommand", Group: "control", Command: true, Doc: "controls a client connection (failover hints).", Fields: []Field{
 		{Name: "Close", Kind: Bool},
 		{Name: "Exit", Kind: Bool},
 		{Name: "FaultTolerant", Kind: Bool},
@@ -221,24 +221,24 @@ var table = []Struct{
 		{Name: "RebalanceConnection", Kind: Bool, Since: 6},
 		{Name: "Token", Kind: Bytes, Since: 8},
 	}},
-	{ID: 19, Name: "ProducerAck", Parent: "BaseCommand", Group: "commands", Command: true, Since: 3, Doc: "returns producer window credit (§4.5).", Fields: []Field{
+	{ID: 19, Name: "ProducerAck", Parent: "BaseCommand", Group: "control", Command: true, Since: 3, Doc: "returns producer window credit (§4.5).", Fields: []Field{
 		{Name: "ProducerId", Kind: Nested, Type: "*ProducerId", Since: 3},
 		{Name: "Size", Kind: Int, Since: 3},
 	}},
-	{ID: 20, Name: "MessagePull", Parent: "BaseCommand", Group: "commands", Command: true, Since: 2, Doc: "asks for one message for a prefetch-0 consumer (§4.4).", Fields: []Field{
+	{ID: 20, Name: "MessagePull", Parent: "BaseCommand", Group: "messages", Command: true, Since: 2, Doc: "asks for one message for a prefetch-0 consumer (§4.4).", Fields: []Field{
 		{Name: "ConsumerId", Kind: Cached, Type: "*ConsumerId", Since: 2},
 		{Name: "Destination", Kind: Cached, Type: "*Destination", Since: 2},
 		{Name: "Timeout", Kind: Long, Since: 2},
 		{Name: "CorrelationId", Kind: String, Since: 3},
 		{Name: "MessageId", Kind: Nested, Type: "*MessageId", Since: 3},
 	}},
-	{ID: 21, Name: "MessageDispatch", Parent: "BaseCommand", Group: "commands", Command: true, Doc: "delivers a message to a consumer; a nil Message ends a browse or answers a pull.", Fields: []Field{
+	{ID: 21, Name: "MessageDispatch", Parent: "BaseCommand", Group: "messages", Command: true, Doc: "delivers a message to a consumer; a nil Message ends a browse or answers a pull.", Fields: []Field{
 		{Name: "ConsumerId", Kind: Cached, Type: "*ConsumerId"},
 		{Name: "Destination", Kind: Cached, Type: "*Destination"},
 		{Name: "Message", Kind: Nested, Type: "MessageCommand"},
 		{Name: "RedeliveryCounter", Kind: Int},
 	}},
-	{ID: 22, Name: "MessageAck", Parent: "BaseCommand", Group: "commands", Command: true, Doc: "acknowledges a range of dispatched messages (§4.2).", Fields: []Field{
+	{ID: 22, Name: "MessageAck", Parent: "BaseCommand", Group: "messages", Command: true, Doc: "acknowledges a range of dispatched messages (§4.2).", Fields: []Field{
 		{Name: "Destination", Kind: Cached, Type: "*Destination"},
 		{Name: "TransactionId", Kind: Cached, Type: "TransactionId"},
 		{Name: "ConsumerId", Kind: Cached, Type: "*ConsumerId"},
