@@ -147,7 +147,7 @@ func (ch *channel) get(m *wire.BasicGet) error {
 	msg := d.Message
 	props := amqpProps(msg)
 	c := ch.conn
-	c.out.append(func(b []byte) []byte {
+	c.out.Append(func(b []byte) []byte {
 		start := len(b)
 		b, err := (&wire.BasicGetOK{DeliveryTag: tag, Redelivered: d.Redelivered, Exchange: msg.Exchange, RoutingKey: msg.RoutingKey, MessageCount: uint32(remaining)}).AppendFrame(b, ch.id)
 		if err != nil {

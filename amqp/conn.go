@@ -16,6 +16,7 @@ import (
 	"github.com/junctionmq/junction/auth"
 	"github.com/junctionmq/junction/broker"
 	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/outbound"
 )
 
 // ConnectionInfo describes a connection for management.
@@ -39,7 +40,7 @@ type conn struct {
 	srv   *Server
 	nc    net.Conn
 	r     *wire.FrameReader
-	out   *outbound
+	out   *outbound.Writer
 	proto *wire.Protocol
 	log   *slog.Logger
 	name  string
@@ -70,7 +71,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		srv:         s,
 		nc:          nc,
 		r:           wire.NewFrameReader(nc),
-		out:         newOutbound(),
+		out:         outbound.New(),
 		log:         s.log.With("conn", name),
 		name:        name,
 		channels:    map[uint16]*channel{},
@@ -102,7 +103,7 @@ func (c *conn) info() ConnectionInfo {
 
 // serve runs the connection to completion.
 func (c *conn) serve() {
-	go c.out.run(c.nc, func(err error) {
+	go c.out.Run(c.nc, writeTimeout, func(err error) {
 		c.log.Debug("write failed", "err", err)
 		c.nc.Close()
 	})
@@ -183,7 +184,7 @@ func (c *conn) sendConnectionClose(code uint16, text string, classID, methodID u
 		proto = wire.AMQP091
 	}
 	m := &wire.ConnectionClose{ReplyCode: code, ReplyText: text, FailingClassID: classID, FailingMethodID: methodID}
-	c.out.append(func(b []byte) []byte {
+	c.out.Append(func(b []byte) []byte {
 		b, _ = proto.AppendMethodFrame(b, 0, m)
 		return b
 	})
@@ -215,7 +216,10 @@ func (c *conn) awaitCloseOK() {
 	}
 }
 
-const closeOKTimeout = 3 * time.Second
+const (
+	closeOKTimeout = 3 * time.Second
+	writeTimeout   = 30 * time.Second
+)
 
 // forceClose closes the connection from outside the reader (shutdown,
 // management) with CONNECTION_FORCED.
@@ -246,9 +250,9 @@ func (c *conn) teardown() {
 		if c.client != nil {
 			c.client.Close()
 		}
-		c.out.close()
+		c.out.Close()
 		select {
-		case <-c.out.done:
+		case <-c.out.Done():
 		case <-time.After(closeOKTimeout):
 		}
 		c.nc.Close()
@@ -269,8 +273,8 @@ func (c *conn) heartbeats() {
 		case <-c.done:
 			return
 		case now := <-t.C:
-			if now.Sub(c.out.idleSince()) >= c.heartbeat/2 {
-				c.out.append(wire.AppendHeartbeat)
+			if now.Sub(c.out.LastWrite()) >= c.heartbeat/2 {
+				c.out.Append(wire.AppendHeartbeat)
 			}
 			last := time.Unix(0, c.lastRead.Load())
 			if now.Sub(last) > 2*c.heartbeat && !c.blockedWaiting() {
@@ -374,7 +378,7 @@ func (c *conn) flushConfirms() {
 
 // writeMethod appends one method frame.
 func (c *conn) writeMethod(channel uint16, m wire.Method) {
-	c.out.append(func(b []byte) []byte {
+	c.out.Append(func(b []byte) []byte {
 		nb, err := c.proto.AppendMethodFrame(b, channel, m)
 		if err != nil {
 			c.log.Error("cannot encode method", "method", m.MethodName(), "err", err)

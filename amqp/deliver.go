@@ -208,7 +208,7 @@ func (ch *channel) writeDeliveryLocked(cs *consumer, d broker.Delivery) {
 	msg := d.Message
 	props := amqpProps(msg)
 	c := ch.conn
-	c.out.append(func(b []byte) []byte {
+	c.out.Append(func(b []byte) []byte {
 		start := len(b)
 		b, err := (&wire.BasicDeliver{
 			ConsumerTag: cs.tag,
@@ -224,7 +224,7 @@ func (ch *channel) writeDeliveryLocked(cs *consumer, d broker.Delivery) {
 		b = wire.AppendContentHeaderFrame(b, ch.id, 60, uint64(len(msg.Body)), props)
 		b = wire.AppendBodyFrames(b, ch.id, msg.Body, c.frameMax)
 		if cs.noAck {
-			c.out.creditLocked(cs.bc, len(msg.Body))
+			c.out.Charge(cs.bc, len(msg.Body))
 		}
 		return b
 	})

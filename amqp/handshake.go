@@ -57,7 +57,7 @@ func (c *conn) handshake() error {
 	if !ok {
 		// The spec: answer with the header we support, then close.
 		h := wire.AMQP091.Header()
-		c.out.append(func(b []byte) []byte { return append(b, h[:]...) })
+		c.out.Append(func(b []byte) []byte { return append(b, h[:]...) })
 		c.log.Info("unsupported protocol header; closing", "header", fmt.Sprintf("%q", hdr[:]))
 		return errClosed
 	}

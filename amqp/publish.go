@@ -171,7 +171,7 @@ func senderSelectedKeys(msg *message.Message, p *message.Properties) ([]string, 
 func (ch *channel) basicReturn(msg *message.Message, code uint16, text string) {
 	props := amqpProps(msg)
 	c := ch.conn
-	c.out.append(func(b []byte) []byte {
+	c.out.Append(func(b []byte) []byte {
 		start := len(b)
 		b, err := (&wire.BasicReturn{ReplyCode: code, ReplyText: text, Exchange: msg.Exchange, RoutingKey: msg.RoutingKey}).AppendFrame(b, ch.id)
 		if err != nil {
@@ -208,7 +208,7 @@ func (ch *channel) writeConfirm(tag uint64, multiple bool) {
 	if tag == 0 {
 		return
 	}
-	ch.conn.out.append(func(b []byte) []byte {
+	ch.conn.out.Append(func(b []byte) []byte {
 		b, _ = (&wire.BasicAck{DeliveryTag: tag, Multiple: multiple}).AppendFrame(b, ch.id)
 		return b
 	})

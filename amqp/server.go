@@ -5,8 +5,6 @@
 package amqp
 
 import (
-	"crypto/tls"
-	"errors"
 	"log/slog"
 	"net"
 	"sync"
@@ -27,8 +25,6 @@ type Config struct {
 	MaxMessageSize uint64
 	// HandshakeTimeout bounds the time from TCP accept to connection.open.
 	HandshakeTimeout time.Duration
-	// TLS, if set, makes the listener speak AMQPS.
-	TLS *tls.Config
 }
 
 // DefaultConfig mirrors RabbitMQ 3.10's defaults.
@@ -48,11 +44,10 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 
-	mu        sync.Mutex
-	listeners []net.Listener
-	conns     map[*conn]struct{}
-	closed    bool
-	wg        sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // NewServer returns a server for b.
@@ -76,66 +71,30 @@ func NewServer(b *broker.Broker, cfg Config, log *slog.Logger) *Server {
 	return &Server{broker: b, cfg: cfg, log: log.With("protocol", "amqp"), conns: map[*conn]struct{}{}}
 }
 
-// Serve accepts connections on l until Close.
-func (s *Server) Serve(l net.Listener) error {
-	if s.cfg.TLS != nil {
-		l = tls.NewListener(l, s.cfg.TLS)
-	}
+// ServeConn runs one accepted connection until it ends.
+func (s *Server) ServeConn(nc net.Conn) {
+	c := newConn(s, nc)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return net.ErrClosed
+		nc.Close()
+		return
 	}
-	s.listeners = append(s.listeners, l)
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
 	s.mu.Unlock()
-	var delay time.Duration
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			s.mu.Lock()
-			closed := s.closed
-			s.mu.Unlock()
-			if closed || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
-				time.Sleep(delay)
-				continue
-			}
-			return err
-		}
-		delay = 0
-		c := newConn(s, nc)
-		s.mu.Lock()
-		if s.closed {
-			s.mu.Unlock()
-			nc.Close()
-			continue
-		}
-		s.conns[c] = struct{}{}
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go func() {
-			defer s.wg.Done()
-			c.serve()
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
-		}()
-	}
+	defer s.wg.Done()
+	c.serve()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
 }
 
-// Close stops accepting, closes every connection with CONNECTION_FORCED
+// Close closes every connection with CONNECTION_FORCED
 // (as RabbitMQ does on shutdown) and waits for them to finish.
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
-	for _, l := range s.listeners {
-		l.Close()
-	}
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)

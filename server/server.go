@@ -4,7 +4,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -27,7 +26,8 @@ type Server struct {
 
 	mu    sync.Mutex
 	addrs map[string]net.Addr
-	wg    sync.WaitGroup
+	wg    sync.WaitGroup // accept loops
+	conns sync.WaitGroup // connection handlers
 	close []func()
 }
 
@@ -78,7 +78,7 @@ func (s *Server) Start() error {
 		DataDir:             s.cfg.DataDir,
 	}, s.stopMonitor)
 	if addr := s.cfg.Listeners.AMQP; addr != "" {
-		if err := s.listen("amqp", addr, s.amqp.Serve, s.amqp.Close); err != nil {
+		if err := s.listen("amqp", addr, s.amqp.ServeConn, s.amqp.Close); err != nil {
 			s.Close()
 			return err
 		}
@@ -91,20 +91,22 @@ func (s *Server) Start() error {
 	return nil
 }
 
-func (s *Server) listen(name, addr string, serve func(net.Listener) error, stop func()) error {
+// listen opens a listener whose connections go to handle; stop closes the
+// protocol's open connections at shutdown, after the listener is closed.
+func (s *Server) listen(name, addr string, handle func(net.Conn), stop func()) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("%s listener: %w", name, err)
 	}
 	s.mu.Lock()
 	s.addrs[name] = l.Addr()
-	s.close = append(s.close, stop)
+	s.close = append(s.close, func() { l.Close(); stop() })
 	s.mu.Unlock()
 	s.log.Info("listening", "protocol", name, "addr", l.Addr().String())
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := serve(l); err != nil && !errors.Is(err, net.ErrClosed) {
+		if err := acceptLoop(l, s.log, &s.conns, handle); err != nil {
 			s.log.Error("listener failed", "protocol", name, "err", err)
 		}
 	}()
@@ -128,6 +130,7 @@ func (s *Server) Close() {
 		stops[i]()
 	}
 	s.wg.Wait()
+	s.conns.Wait()
 	if s.stopMonitor != nil {
 		close(s.stopMonitor)
 		s.stopMonitor = nil
