@@ -53,6 +53,11 @@ type ConsumerOptions struct {
 	Shared *Limiter
 	Filter Filter
 	Args   message.Table
+	// Solo asks for ActiveMQ's exclusive-consumer semantics: while a solo
+	// consumer is subscribed it receives everything and other consumers
+	// stand by; when it leaves, the next solo consumer (by priority, then
+	// age) takes over. Unlike Exclusive, other consumers are not refused.
+	Solo bool
 }
 
 // Consumer is a subscription to a queue.
@@ -70,6 +75,7 @@ type Consumer struct {
 	seq       uint64
 	cancelled bool
 	client    *Client
+	solo      bool
 }
 
 // Tag returns the consumer tag.
@@ -150,6 +156,7 @@ func (q *Queue) Consume(cl *Client, opts ConsumerOptions, sink Sink) (*Consumer,
 		sink:      sink,
 		args:      opts.Args,
 		client:    cl,
+		solo:      opts.Solo,
 	}
 	if opts.NoAck {
 		// A no-ack consumer settles at delivery, so only its own write
@@ -172,6 +179,9 @@ func (q *Queue) Consume(cl *Client, opts ConsumerOptions, sink Sink) (*Consumer,
 	q.sortConsumersLocked()
 	if c.filter != nil {
 		q.scanning++
+	}
+	if c.solo {
+		q.solos++
 	}
 	q.hadConsumers = true
 	if q.cfg.singleActive && q.active == nil {
@@ -235,6 +245,9 @@ func (q *Queue) removeConsumerLocked(c *Consumer, fx *effects) {
 	if c.filter != nil {
 		q.scanning--
 	}
+	if c.solo {
+		q.solos--
+	}
 	for g, owner := range q.msgGroups {
 		if owner == c {
 			delete(q.msgGroups, g)
@@ -274,9 +287,23 @@ func (q *Queue) Consumers() []*Consumer {
 	return append([]*Consumer(nil), q.consumers...)
 }
 
+// soloOwnerLocked is the solo consumer that receives everything: the
+// first by priority and then age (consumers are kept in that order).
+func (q *Queue) soloOwnerLocked() *Consumer {
+	for _, c := range q.consumers {
+		if c.solo {
+			return c
+		}
+	}
+	return nil
+}
+
 // eligible reports whether c may receive e, ignoring capacity.
 func (q *Queue) eligible(c *Consumer, e *Entry) bool {
 	if q.cfg.singleActive && c != q.active {
+		return false
+	}
+	if q.solos > 0 && c != q.soloOwnerLocked() {
 		return false
 	}
 	if c.filter != nil && !c.filter.Match(e.msg) {

@@ -52,6 +52,9 @@ type Binding struct {
 	Exchange *Exchange
 	Key      string
 	Args     message.Table
+	// Filter, if set, must accept a message for the binding to route it
+	// (JMS topic subscriptions with a selector or no-local).
+	Filter Filter
 
 	match headersMatch
 }
@@ -73,7 +76,7 @@ func (b *Binding) DestinationKind() string {
 }
 
 func (b *Binding) sameAs(o *Binding) bool {
-	return b.Queue == o.Queue && b.Exchange == o.Exchange && b.Key == o.Key && tablesEqual(b.Args, o.Args)
+	return b.Queue == o.Queue && b.Exchange == o.Exchange && b.Key == o.Key && tablesEqual(b.Args, o.Args) && b.Filter == o.Filter
 }
 
 func tablesEqual(a, b message.Table) bool {

@@ -18,6 +18,13 @@ type Limiter struct {
 	count    int
 	bytes    int64
 	paused   bool
+	// extra widens the count window (JMS DELIVERED acks let dispatch run
+	// past the prefetch without settling anything).
+	extra int
+	// pull limiters allow only deliveries granted one by one (JMS prefetch
+	// 0 with MessagePull); credits counts the grants not yet used.
+	pull    bool
+	credits int
 	// waiting holds queues refused since the last release, to be kicked.
 	waiting map[*Queue]struct{}
 }
@@ -25,6 +32,44 @@ type Limiter struct {
 // NewLimiter returns a limiter with the given bounds (0 = unlimited).
 func NewLimiter(maxCount int, maxBytes int64) *Limiter {
 	return &Limiter{maxCount: maxCount, maxBytes: maxBytes}
+}
+
+// NewPullLimiter returns a limiter that allows a delivery only for each
+// Grant: a consumer that receives only what it asks for.
+func NewPullLimiter() *Limiter { return &Limiter{pull: true} }
+
+// Grant allows n more deliveries on a pull limiter and returns queues to
+// kick.
+func (l *Limiter) Grant(n int) []*Queue {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.credits += n
+	return l.wakeLocked()
+}
+
+// Revoke withdraws unused grants, reporting how many there were (a pull
+// that timed out must not be satisfied later).
+func (l *Limiter) Revoke() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.credits
+	l.credits = 0
+	return n
+}
+
+// Extend widens the window by n deliveries and returns queues to kick.
+func (l *Limiter) Extend(n int) []*Queue {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.extra += n
+	return l.wakeLocked()
+}
+
+// Shrink narrows a widened window by up to n.
+func (l *Limiter) Shrink(n int) {
+	l.mu.Lock()
+	l.extra = max(l.extra-n, 0)
+	l.mu.Unlock()
 }
 
 // SetLimits changes the bounds and returns queues that may now dispatch.
@@ -56,7 +101,10 @@ func (l *Limiter) allowsLocked(size int) bool {
 	if l.paused {
 		return false
 	}
-	if l.maxCount > 0 && l.count >= l.maxCount {
+	if l.pull {
+		return l.credits > 0
+	}
+	if l.maxCount > 0 && l.count >= l.maxCount+l.extra {
 		return false
 	}
 	if l.maxBytes > 0 && l.count > 0 && l.bytes+int64(size) > l.maxBytes {
@@ -79,6 +127,9 @@ func (l *Limiter) tryTake(q *Queue, size int) bool {
 	}
 	l.count++
 	l.bytes += int64(size)
+	if l.pull {
+		l.credits--
+	}
 	return true
 }
 
@@ -94,6 +145,9 @@ func (l *Limiter) untake(size int) {
 	l.mu.Lock()
 	l.count--
 	l.bytes -= int64(size)
+	if l.pull {
+		l.credits++
+	}
 	l.mu.Unlock()
 }
 

@@ -108,6 +108,9 @@ func (v *VHost) routeLocked(x *Exchange, key string, extraKeys []string, msg *me
 		cur := rs.exchanges[i]
 		matched := false
 		visit := func(b *Binding) {
+			if b.Filter != nil && !b.Filter.Match(msg) {
+				return
+			}
 			matched = true
 			if b.Queue != nil {
 				rs.addQueue(b.Queue)

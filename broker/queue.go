@@ -79,6 +79,7 @@ type Queue struct {
 	consumerSeq  uint64
 	hadConsumers bool
 	scanning     int // consumers that may refuse messages (selectors), forcing a scan past the head
+	solos        int // consumers with ActiveMQ exclusive-consumer semantics
 	msgGroups    map[string]*Consumer
 	deleted      bool
 	stats        QueueStats
@@ -340,6 +341,10 @@ const (
 	// Expire removes the message as expired (dead-lettered with reason
 	// "expired").
 	Expire
+	// Return puts the message back as if this delivery never happened: the
+	// client proved it never showed it to the application (JMS consumers
+	// closing with prefetched messages), so its delivery count is undone.
+	Return
 )
 
 // Settle applies an outcome to delivered entries. Entries already settled
@@ -366,7 +371,10 @@ func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, fx *effects
 			fx.kicks = append(fx.kicks, c.release(e.size)...)
 		}
 		switch {
-		case o == Requeue && !q.deleted:
+		case (o == Requeue || o == Return) && !q.deleted:
+			if o == Return && e.deliveries > 0 {
+				e.deliveries--
+			}
 			q.ready.requeue(e)
 			requeued = true
 		case o == Reject || o == Expire:

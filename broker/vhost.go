@@ -373,6 +373,29 @@ func (v *VHost) QueueBind(c *Client, queue, exchange, key string, args message.T
 	return v.bind(c, queue, false, exchange, key, args)
 }
 
+// QueueBindFiltered binds a queue with a filter that every routed message
+// must pass (a JMS topic subscription's selector and no-local). Unbind it
+// with QueueUnbindFiltered and the same filter value.
+func (v *VHost) QueueBindFiltered(c *Client, queue, exchange, key string, f Filter) error {
+	return v.bindFiltered(c, queue, exchange, key, f)
+}
+
+// QueueUnbindFiltered removes a filtered binding.
+func (v *VHost) QueueUnbindFiltered(c *Client, queue, exchange, key string, f Filter) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	b, err := v.resolveBinding(c, queue, false, exchange, key, nil)
+	if err != nil {
+		if KindOf(err) == KindNotFound {
+			return nil
+		}
+		return err
+	}
+	b.Filter = f
+	v.removeBindingLocked(b)
+	return nil
+}
+
 // QueueUnbind removes a queue binding; removing one that does not exist
 // succeeds.
 func (v *VHost) QueueUnbind(c *Client, queue, exchange, key string, args message.Table) error {
@@ -422,13 +445,22 @@ func (v *VHost) resolveBinding(c *Client, dest string, destIsExchange bool, sour
 	return b, nil
 }
 
+func (v *VHost) bindFiltered(c *Client, queue, exchange, key string, f Filter) error {
+	return v.bindWith(c, queue, false, exchange, key, nil, f)
+}
+
 func (v *VHost) bind(c *Client, dest string, destIsExchange bool, source, key string, args message.Table) error {
+	return v.bindWith(c, dest, destIsExchange, source, key, args, nil)
+}
+
+func (v *VHost) bindWith(c *Client, dest string, destIsExchange bool, source, key string, args message.Table, f Filter) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	b, err := v.resolveBinding(c, dest, destIsExchange, source, key, args)
 	if err != nil {
 		return err
 	}
+	b.Filter = f
 	x, ok := v.exchanges[source]
 	if !ok {
 		return v.notFoundExchange(source)

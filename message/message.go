@@ -56,6 +56,13 @@ type Message struct {
 	// Raw is the origin protocol's encoding of the header fields (for AMQP the
 	// basic-properties bytes as received). Nil for Internal messages.
 	Raw []byte
+	// Native is the origin protocol's decoded form when it is more than
+	// bytes (OpenWire keeps its message command, whose body and marshalled
+	// properties are reused for OpenWire consumers). Treat as read-only.
+	Native any
+	// Publisher identifies the publishing connection (broker.Client.ID), for
+	// no-local subscriptions; 0 if unknown.
+	Publisher uint64
 
 	decode func(raw []byte) (*Properties, error)
 	once   sync.Once
@@ -145,6 +152,7 @@ func (m *Message) Derive(p *Properties) *Message {
 		ExpiresAt:   m.ExpiresAt,
 		GroupID:     m.GroupID,
 		Origin:      Internal,
+		Publisher:   m.Publisher,
 	}
 	n.props.Store(p)
 	return n
