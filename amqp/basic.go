@@ -85,9 +85,6 @@ func (ch *channel) consume(m *wire.BasicConsume) error {
 	case ch.prefetchCount > 0 || ch.prefetchSize > 0:
 		opts.Limit = broker.NewLimiter(ch.prefetchCount, ch.prefetchSize)
 	}
-	if !ch.flowActive && opts.Limit != nil {
-		opts.Limit.Pause()
-	}
 	cs := &consumer{ch: ch, tag: tag, noAck: m.NoAck}
 	ch.mu.Lock()
 	ch.consumers[tag] = cs

@@ -32,8 +32,7 @@ type channel struct {
 
 	prefetchCount int
 	prefetchSize  int64
-	shared        *broker.Limiter // global qos and channel.flow
-	flowActive    bool
+	shared        *broker.Limiter // global qos
 
 	confirm confirmState
 	tx      *broker.Tx
@@ -48,24 +47,25 @@ type channel struct {
 
 func newChannel(c *conn, id uint16) *channel {
 	return &channel{
-		conn:       c,
-		id:         id,
-		shared:     broker.NewLimiter(0, 0),
-		flowActive: true,
-		consumers:  map[string]*consumer{},
+		conn:      c,
+		id:        id,
+		shared:    broker.NewLimiter(0, 0),
+		consumers: map[string]*consumer{},
 	}
 }
 
 // channelMethod routes a method to its channel, enforcing the channel life
 // cycle.
 func (c *conn) channelMethod(id uint16, m wire.Method) error {
-	if id > c.channelMax {
-		return &wire.Error{Code: wire.ChannelError, Text: fmt.Sprintf("channel %d exceeds channel_max %d", id, c.channelMax), ClassID: m.ClassID(), MethodID: m.MethodID()}
-	}
 	ch := c.channels[id]
 	if ch == nil {
 		if _, ok := m.(*wire.ChannelOpen); !ok {
 			return &wire.Error{Code: wire.ChannelError, Text: fmt.Sprintf("expected 'channel.open' on channel %d, got %s", id, m.MethodName()), ClassID: m.ClassID(), MethodID: m.MethodID()}
+		}
+		// Like RabbitMQ, channel_max bounds how many channels are open, not
+		// the channel numbers.
+		if len(c.channels) >= int(c.channelMax) {
+			return &wire.Error{Code: wire.NotAllowed, Text: fmt.Sprintf("number of channels opened (%d) has reached the negotiated channel_max (%d)", len(c.channels), c.channelMax), ClassID: 20, MethodID: 10}
 		}
 		ch = newChannel(c, id)
 		c.chMu.Lock()
@@ -127,7 +127,7 @@ func (ch *channel) closeWithError(we *wire.Error) {
 	ch.contentBuf = nil
 	ch.conn.writeMethod(ch.id, &wire.ChannelClose{
 		ReplyCode:       we.Code,
-		ReplyText:       wire.CodeName(we.Code) + " - " + we.ReplyText(),
+		ReplyText:       replyText(we),
 		FailingClassID:  we.ClassID,
 		FailingMethodID: we.MethodID,
 	})
@@ -146,8 +146,12 @@ func (ch *channel) method(m wire.Method) error {
 	case *wire.ChannelCloseOK:
 		return nil
 	case *wire.ChannelFlow:
-		ch.setFlow(m.Active)
-		ch.conn.writeMethod(ch.id, &wire.ChannelFlowOK{Active: m.Active})
+		if !m.Active {
+			// RabbitMQ 3 refuses client-initiated flow control this way;
+			// clients that rely on it must use basic.qos.
+			return &wire.Error{Code: wire.NotImplemented, Text: "active=false", ClassID: 20, MethodID: 20}
+		}
+		ch.conn.writeMethod(ch.id, &wire.ChannelFlowOK{Active: true})
 		return nil
 	case *wire.ChannelFlowOK:
 		return nil
@@ -207,30 +211,6 @@ func (ch *channel) method(m wire.Method) error {
 		return ch.txRollback(m)
 	}
 	return &wire.Error{Code: wire.NotImplemented, Text: fmt.Sprintf("method %s is not implemented", m.MethodName()), ClassID: m.ClassID(), MethodID: m.MethodID()}
-}
-
-// setFlow pauses or resumes deliveries on the channel (channel.flow).
-func (ch *channel) setFlow(active bool) {
-	if active == ch.flowActive {
-		return
-	}
-	ch.flowActive = active
-	ch.mu.Lock()
-	var limits []*broker.Limiter
-	for _, cs := range ch.consumers {
-		if l := cs.bc.Limit(); l != nil {
-			limits = append(limits, l)
-		}
-	}
-	ch.mu.Unlock()
-	limits = append(limits, ch.shared)
-	for _, l := range limits {
-		if active {
-			broker.Kick(l.Resume())
-		} else {
-			l.Pause()
-		}
-	}
 }
 
 // release cancels the channel's consumers and requeues what it delivered

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/junctionmq/junction/amqp/wire"
 	"github.com/junctionmq/junction/auth"
@@ -155,7 +156,7 @@ func (c *conn) handleError(err error) {
 	switch {
 	case errors.As(err, &we):
 		c.log.Warn("closing connection on protocol error", "code", we.Code, "text", we.Text, "class", we.ClassID, "method", we.MethodID)
-		c.sendConnectionClose(we.Code, wire.CodeName(we.Code)+" - "+we.ReplyText(), we.ClassID, we.MethodID)
+		c.sendConnectionClose(we.Code, replyText(we), we.ClassID, we.MethodID)
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, io.ErrUnexpectedEOF):
 		if c.vhost != nil && !c.closing.Load() {
 			c.log.Info("client closed TCP connection unexpectedly")
@@ -176,9 +177,6 @@ func (c *conn) sendConnectionClose(code uint16, text string, classID, methodID u
 	if !c.closing.CompareAndSwap(false, true) {
 		return
 	}
-	if len(text) > 255 {
-		text = text[:255]
-	}
 	proto := c.proto
 	if proto == nil {
 		proto = wire.AMQP091
@@ -189,6 +187,26 @@ func (c *conn) sendConnectionClose(code uint16, text string, classID, methodID u
 		return b
 	})
 }
+
+// replyText renders an error as RabbitMQ does ("NOT_FOUND - no queue
+// 'x'"), cut to the 255 bytes a short string holds without splitting a
+// UTF-8 sequence.
+func replyText(we *wire.Error) string {
+	return truncateShortstr(wire.CodeName(we.Code) + " - " + we.Text)
+}
+
+func truncateShortstr(s string) string {
+	if len(s) <= 255 {
+		return s
+	}
+	s = s[:255]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+var publishMethod = &wire.BasicPublish{}
 
 // awaitCloseOK waits briefly for the client's connection.close-ok so that
 // it reads our connection.close before the socket goes away.
@@ -224,7 +242,7 @@ const (
 // forceClose closes the connection from outside the reader (shutdown,
 // management) with CONNECTION_FORCED.
 func (c *conn) forceClose(reason string) {
-	c.sendConnectionClose(wire.ConnectionForced, "CONNECTION_FORCED - "+reason, 0, 0)
+	c.sendConnectionClose(wire.ConnectionForced, truncateShortstr("CONNECTION_FORCED - "+reason), 0, 0)
 	go func() {
 		select {
 		case <-c.done:
@@ -330,7 +348,9 @@ func (c *conn) frame(f wire.Frame) error {
 		if ch == nil {
 			return &wire.Error{Code: wire.ChannelError, Text: fmt.Sprintf("expected 'channel.open' on channel %d", f.Channel)}
 		}
-		return ch.content(f)
+		// A refused publish (missing exchange, bad property) closes only its
+		// channel, as in RabbitMQ; framing errors still close the connection.
+		return c.channelResult(ch, publishMethod, ch.content(f))
 	}
 	return &wire.Error{Code: wire.FrameError, Text: fmt.Sprintf("unknown frame type %d", f.Type)}
 }

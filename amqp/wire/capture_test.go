@@ -299,7 +299,7 @@ func TestCapturedBrokerAnswersToBadMethods(t *testing.T) {
 	if len(bad) != 1 {
 		t.Fatalf("%d undecodable frames in the probe, want 1", len(bad))
 	}
-	e := wireError(t, bad[0], SyntaxError)
+	e := wireError(t, bad[0], FrameError)
 	if e.ClassID != 60 || e.MethodID != 40 {
 		t.Errorf("our error names %d/%d, want 60/40 like RabbitMQ's", e.ClassID, e.MethodID)
 	}

@@ -135,7 +135,7 @@ func TestOldVersionsDecodeIntoCanonicalStructs(t *testing.T) {
 	// In 0-9-1, 10/60 is RabbitMQ's connection.blocked, which these
 	// arguments do not fit.
 	_, err := AMQP091.DecodeMethod(payload)
-	if e := wireError(t, err, SyntaxError); !strings.Contains(e.Text, "connection.blocked") {
+	if e := wireError(t, err, FrameError); !strings.Contains(e.Text, "connection.blocked") {
 		t.Errorf("0-9-1 error %q should name connection.blocked", e.Text)
 	}
 
@@ -201,7 +201,7 @@ func TestOldVersionsAcceptAnOmittedTrailingTable(t *testing.T) {
 		}
 	}
 	_, err := AMQP091.DecodeMethod(payload)
-	e := wireError(t, err, SyntaxError)
+	e := wireError(t, err, FrameError)
 	if e.ClassID != 60 || e.MethodID != 20 || !strings.Contains(e.Text, "arguments") {
 		t.Errorf("0-9-1 error %+v should name basic.consume's arguments", e)
 	}
@@ -225,7 +225,7 @@ func TestDecodeMethodErrorsCarryReplyCodesAndIDs(t *testing.T) {
 
 	// basic.publish whose routing key claims 5 bytes but has 1.
 	_, err = AMQP091.DecodeMethod([]byte{0, 60, 0, 40, 0, 0, 0, 5, 'a'})
-	e = wireError(t, err, SyntaxError)
+	e = wireError(t, err, FrameError)
 	if e.ClassID != 60 || e.MethodID != 40 || !strings.Contains(e.Text, "routing-key") {
 		t.Errorf("truncation error %q should name basic.publish's routing-key", e.Text)
 	}
@@ -235,7 +235,7 @@ func TestDecodeMethodErrorsCarryReplyCodesAndIDs(t *testing.T) {
 
 	// basic.ack followed by a stray byte.
 	_, err = AMQP091.DecodeMethod([]byte{0, 60, 0, 80, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0xFF})
-	e = wireError(t, err, SyntaxError)
+	e = wireError(t, err, FrameError)
 	if !strings.Contains(e.Text, "1 unexpected bytes") {
 		t.Errorf("trailing-byte error %q should say so", e.Text)
 	}

@@ -48,7 +48,7 @@ type Properties struct {
 
 // propError is the *Error every property decoding failure becomes.
 func propError(err error) error {
-	return &Error{Code: SyntaxError, ClassID: 60, Text: "decode basic properties: " + err.Error(), err: err}
+	return &Error{Code: FrameError, ClassID: 60, Text: "decode basic properties: " + err.Error(), err: err}
 }
 
 // readFlags reads the property-flags words. Flags beyond the 14 basic

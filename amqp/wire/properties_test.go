@@ -102,7 +102,7 @@ func TestContinuationFlagWordsAreReadAndMustBeEmpty(t *testing.T) {
 	}
 }
 
-func TestMalformedPropertiesAreSyntaxErrorsNamingTheProperty(t *testing.T) {
+func TestMalformedPropertiesAreFrameErrorsNamingTheProperty(t *testing.T) {
 	cases := []struct {
 		raw  []byte
 		want string
@@ -119,7 +119,7 @@ func TestMalformedPropertiesAreSyntaxErrorsNamingTheProperty(t *testing.T) {
 			t.Errorf("% x: decoded without error", c.raw)
 			continue
 		}
-		e := wireError(t, err, SyntaxError)
+		e := wireError(t, err, FrameError)
 		if e.ClassID != 60 || !strings.Contains(e.Text, c.want) {
 			t.Errorf("% x: error %+v should name %q with class 60", c.raw, e, c.want)
 		}

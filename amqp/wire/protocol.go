@@ -35,8 +35,9 @@ func (p *Protocol) String() string { return p.name }
 // arguments. Errors are *Error: FRAME_ERROR if the payload cannot hold the
 // ids, NOT_IMPLEMENTED with the ids filled in for a method this version
 // does not define (RabbitMQ closes the connection in that case too), and
-// SYNTAX_ERROR for arguments that are truncated, malformed or followed by
-// extra bytes. The result does not alias payload.
+// FRAME_ERROR for arguments that are truncated, malformed or followed by
+// extra bytes (RabbitMQ's "cannot decode" answer; the spec's SYNTAX_ERROR
+// is not what clients see from RabbitMQ). The result does not alias payload.
 func (p *Protocol) DecodeMethod(payload []byte) (Method, error) {
 	if len(payload) < 4 {
 		return nil, frameError("method frame payload of %d bytes is shorter than its class and method ids", len(payload))
@@ -51,7 +52,7 @@ func (p *Protocol) DecodeMethod(payload []byte) (Method, error) {
 		return nil, &Error{Code: NotImplemented, ClassID: classID, MethodID: methodID,
 			Text: fmt.Sprintf("%s has no method %d/%d", p.name, classID, methodID)}
 	}
-	return nil, &Error{Code: SyntaxError, ClassID: classID, MethodID: methodID, err: err,
+	return nil, &Error{Code: FrameError, ClassID: classID, MethodID: methodID, err: err,
 		Text: fmt.Sprintf("decode %s: %v", m.MethodName(), err)}
 }
 

@@ -67,7 +67,7 @@ var fixedSize = [256]uint8{
 func DecodeTable(b []byte) (message.Table, []byte, error) {
 	t, rest, err := decodeTable(b)
 	if err != nil {
-		return nil, b, &Error{Code: SyntaxError, Text: "decode field table: " + err.Error(), err: err}
+		return nil, b, &Error{Code: FrameError, Text: "decode field table: " + err.Error(), err: err}
 	}
 	return t, rest, nil
 }

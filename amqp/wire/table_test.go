@@ -175,7 +175,7 @@ func TestDecodeTableRejectsMalformedInput(t *testing.T) {
 			t.Errorf("%s: decoded without error", c.name)
 			continue
 		}
-		e := wireError(t, err, SyntaxError)
+		e := wireError(t, err, FrameError)
 		if !strings.Contains(e.Text, c.want) {
 			t.Errorf("%s: error %q does not mention %q", c.name, e.Text, c.want)
 		}
