@@ -8,7 +8,14 @@ cd "$(dirname "$0")/.."
 
 # Packages make test needs. Comparison brokers (rabbitmq-server, activemq)
 # are installed by the bench scripts that use them, not here.
+# amqp-specs: the XML the AMQP codec is generated from (the regeneration test
+# reads it); python3-pika, python3-amqplib, python3-stomp: second client
+# libraries; libactivemq-java (+ a JDK): the ActiveMQ JMS client and its
+# selector parser, which tests compare against.
 packages=(amqp-specs python3-pika python3-amqplib python3-stomp libactivemq-java)
+if ! command -v javac >/dev/null 2>&1; then
+  packages+=(openjdk-17-jdk-headless)
+fi
 if [ "${JUNCTION_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206
   packages+=(${JUNCTION_DEPS_EXTRA})
