@@ -5,6 +5,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -19,13 +21,17 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "junction:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run starts the broker and serves until ctx ends (a signal), then shuts
+// down cleanly.
+func run(ctx context.Context, args []string, logOut io.Writer) error {
 	fs := flag.NewFlagSet("junction", flag.ContinueOnError)
 	configPath := fs.String("config", "", "configuration file (TOML)")
 	dataDir := fs.String("data-dir", "", "data directory (default ./data)")
@@ -66,7 +72,7 @@ func run(args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log)
+	log := newLogger(cfg.Log, logOut)
 	if *pprofAddr != "" {
 		go func() {
 			log.Info("pprof listening", "addr", *pprofAddr)
@@ -83,16 +89,14 @@ func run(args []string) error {
 		return err
 	}
 	log.Info("Junction started", "data_dir", cfg.DataDir)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	got := <-sig
-	log.Info("shutting down", "signal", got.String())
+	<-ctx.Done()
+	log.Info("shutting down")
 	s.Close()
 	log.Info("stopped")
 	return nil
 }
 
-func newLogger(c config.Log) *slog.Logger {
+func newLogger(c config.Log, out io.Writer) *slog.Logger {
 	var level slog.Level
 	switch c.Level {
 	case "debug":
@@ -104,7 +108,7 @@ func newLogger(c config.Log) *slog.Logger {
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(slog.NewJSONHandler(out, opts))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(slog.NewTextHandler(out, opts))
 }
