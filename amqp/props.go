@@ -10,8 +10,8 @@ import (
 
 // decodeProps turns AMQP basic properties into the neutral form. It is the
 // lazy decoder attached to every AMQP-published message.
-func decodeProps(raw []byte) (*message.Properties, error) {
-	p, err := wire.DecodeProperties(raw)
+func decodeProps(m *message.Message) (*message.Properties, error) {
+	p, err := wire.DecodeProperties(m.Raw)
 	if err != nil {
 		return nil, err
 	}

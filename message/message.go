@@ -64,7 +64,7 @@ type Message struct {
 	// no-local subscriptions; 0 if unknown.
 	Publisher uint64
 
-	decode func(raw []byte) (*Properties, error)
+	decode func(*Message) (*Properties, error)
 	once   sync.Once
 	props  atomic.Pointer[Properties]
 	err    error
@@ -94,9 +94,10 @@ type Properties struct {
 	GroupSeq   int32
 }
 
-// New returns a message whose Properties will be decoded from raw by decode
-// on first use. decode must be a pure function of raw.
-func New(origin Protocol, raw []byte, decode func([]byte) (*Properties, error)) *Message {
+// New returns a message whose Properties will be decoded by decode on
+// first use, from the message's Raw or Native form. decode must not change
+// the message.
+func New(origin Protocol, raw []byte, decode func(*Message) (*Properties, error)) *Message {
 	return &Message{Origin: origin, Raw: raw, decode: decode}
 }
 
@@ -123,7 +124,7 @@ func (m *Message) Properties() (*Properties, error) {
 		}
 		var p *Properties
 		if m.decode != nil {
-			p, m.err = m.decode(m.Raw)
+			p, m.err = m.decode(m)
 		}
 		if p == nil {
 			p = &Properties{}
@@ -140,7 +141,9 @@ func (m *Message) Props() *Properties {
 }
 
 // Derive returns a copy of m with the given properties and no raw encoding,
-// for the broker to change header fields (dead-lettering adds x-death).
+// for the broker to change header fields (dead-lettering adds x-death). The
+// native form is kept: a protocol that can use it (an OpenWire consumer of a
+// dead-lettered JMS message) still sees the message's original type.
 func (m *Message) Derive(p *Properties) *Message {
 	n := &Message{
 		Exchange:    m.Exchange,
@@ -153,6 +156,7 @@ func (m *Message) Derive(p *Properties) *Message {
 		GroupID:     m.GroupID,
 		Origin:      Internal,
 		Publisher:   m.Publisher,
+		Native:      m.Native,
 	}
 	n.props.Store(p)
 	return n

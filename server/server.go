@@ -13,14 +13,16 @@ import (
 	"github.com/junctionmq/junction/amqp"
 	"github.com/junctionmq/junction/broker"
 	"github.com/junctionmq/junction/config"
+	"github.com/junctionmq/junction/openwire"
 )
 
 // Server is a running broker.
 type Server struct {
 	cfg    config.Config
 	log    *slog.Logger
-	broker *broker.Broker
-	amqp   *amqp.Server
+	broker   *broker.Broker
+	amqp     *amqp.Server
+	openwire *openwire.Server
 
 	stopMonitor chan struct{}
 
@@ -49,11 +51,12 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		HandshakeTimeout: cfg.AMQP.HandshakeTimeout.Duration,
 	}
 	return &Server{
-		cfg:    cfg,
-		log:    log,
-		broker: b,
-		amqp:   amqp.NewServer(b, amqpCfg, log),
-		addrs:  map[string]net.Addr{},
+		cfg:      cfg,
+		log:      log,
+		broker:   b,
+		amqp:     amqp.NewServer(b, amqpCfg, log),
+		openwire: openwire.NewServer(b, openwire.Config{URL: "tcp://" + cfg.Listeners.OpenWire}, log),
+		addrs:    map[string]net.Addr{},
 	}, nil
 }
 
@@ -62,6 +65,9 @@ func (s *Server) Broker() *broker.Broker { return s.broker }
 
 // AMQP returns the AMQP server (for management of its connections).
 func (s *Server) AMQP() *amqp.Server { return s.amqp }
+
+// OpenWire returns the OpenWire server.
+func (s *Server) OpenWire() *openwire.Server { return s.openwire }
 
 // Start creates the data directory and opens every configured listener,
 // logging one line per listener once it accepts connections.
@@ -83,7 +89,13 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
-	for name, addr := range map[string]string{"openwire": s.cfg.Listeners.OpenWire, "stomp": s.cfg.Listeners.STOMP, "http": s.cfg.Listeners.HTTP} {
+	if addr := s.cfg.Listeners.OpenWire; addr != "" {
+		if err := s.listen("openwire", addr, s.openwire.ServeConn, s.openwire.Close); err != nil {
+			s.Close()
+			return err
+		}
+	}
+	for name, addr := range map[string]string{"stomp": s.cfg.Listeners.STOMP, "http": s.cfg.Listeners.HTTP} {
 		if addr != "" {
 			s.log.Warn("listener not available in this build yet; skipped", "protocol", name, "addr", addr)
 		}

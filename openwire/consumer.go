@@ -1,0 +1,358 @@
+package openwire
+
+import (
+	"sync"
+	"time"
+
+	"github.com/junctionmq/junction/broker"
+	"github.com/junctionmq/junction/openwire/wire"
+	"github.com/junctionmq/junction/selector"
+)
+
+// consumer is a JMS MessageConsumer: one or more core subscriptions (one
+// per queue of a composite destination; one subscription queue for a
+// topic) sharing a prefetch window, and the list of messages dispatched and
+// not yet settled, in dispatch order, which acknowledgements refer to.
+type consumer struct {
+	c       *conn
+	info    *wire.ConsumerInfo
+	key     consumerKey
+	limit   *broker.Limiter
+	pull    bool
+	durable bool
+	subs    []*broker.Consumer
+
+	mu         sync.Mutex
+	dispatched []*dispatched
+	closed     bool
+	pulling    bool // a MessagePull waits for a message
+	pullTimer  *time.Timer
+}
+
+// dispatched is one message delivered to the consumer and not settled.
+type dispatched struct {
+	id        msgKey
+	queue     *broker.Queue
+	entry     *broker.Entry
+	brokerSeq int64
+	delivered bool // the client reported it delivered (DELIVERED ack)
+	tx        *txn // the transaction whose ack covers it, if any
+}
+
+// msgKey identifies a dispatched message the way acks name it.
+type msgKey struct {
+	producer       string
+	session, value int64
+	producerSeq    int64
+	brokerSeq      int64
+}
+
+func keyOf(id *wire.MessageId) msgKey {
+	if id == nil {
+		return msgKey{}
+	}
+	k := msgKey{producerSeq: id.ProducerSequenceId, brokerSeq: id.BrokerSequenceId}
+	if p := id.ProducerId; p != nil {
+		k.producer, k.session, k.value = p.ConnectionId, p.SessionId, p.Value
+	}
+	return k
+}
+
+// sink receives deliveries for one of the consumer's core subscriptions.
+type sink struct {
+	cs *consumer
+	q  *broker.Queue
+}
+
+func (s *sink) Deliver(d broker.Delivery)      { s.cs.deliver(d, s.q) }
+func (s *sink) ConsumerCancelled(*broker.Consumer) {}
+
+func (c *conn) addConsumer(info *wire.ConsumerInfo) error {
+	if info.ConsumerId == nil || info.Destination == nil {
+		return &jmsError{class: "JMSException", msg: "ConsumerInfo without ConsumerId or Destination"}
+	}
+	sel, err := selector.Parse(info.Selector.Value)
+	if err != nil {
+		return &jmsError{class: "InvalidSelectorException", msg: err.Error()}
+	}
+	k := consumerKey{info.ConsumerId.SessionId, info.ConsumerId.Value}
+	c.addSession(k.session)
+	cs := &consumer{c: c, info: info, key: k}
+	var filter *jmsFilter
+	if sel != nil || info.NoLocal {
+		filter = &jmsFilter{sel: sel, noLocal: info.NoLocal, client: c.client.ID}
+	}
+	if info.Browser {
+		return c.browse(cs, filter)
+	}
+	if info.PrefetchSize <= 0 {
+		cs.pull = true
+		cs.limit = broker.NewPullLimiter()
+	} else {
+		cs.limit = broker.NewLimiter(int(info.PrefetchSize), 0)
+	}
+	c.mu.Lock()
+	c.consumers[k] = cs
+	c.sessions[k.session].consumers[k] = true
+	c.mu.Unlock()
+	if err := c.subscribe(cs, filter); err != nil {
+		c.mu.Lock()
+		delete(c.consumers, k)
+		delete(c.sessions[k.session].consumers, k)
+		c.mu.Unlock()
+		cs.close(wire.LastDeliveredNone)
+		return err
+	}
+	if info.Destination.Kind.IsTopic() {
+		c.srv.temps.replayAdvisories(cs)
+	}
+	return nil
+}
+
+// subscribe creates the core subscriptions of a consumer.
+func (c *conn) subscribe(cs *consumer, filter *jmsFilter) error {
+	info := cs.info
+	opts := broker.ConsumerOptions{
+		Tag:      info.ConsumerId.String(),
+		Priority: int(info.Priority),
+		Limit:    cs.limit,
+		Solo:     info.Exclusive,
+	}
+	if !info.Destination.Kind.IsTopic() {
+		// Queues: the selector is evaluated per consumer at dispatch;
+		// messages it refuses stay for other consumers.
+		if filter != nil {
+			opts.Filter = filter
+		}
+		for _, name := range compositeNames(info.Destination) {
+			var q *broker.Queue
+			var err error
+			if info.Destination.Kind == wire.TempQueue {
+				var ok bool
+				if q, ok = c.vhost.Queue(name); !ok {
+					return &jmsError{class: "InvalidDestinationException", msg: "Cannot subscribe to a deleted Destination: " + destinationURI(info.Destination)}
+				}
+			} else if q, err = c.ensureQueue(name); err != nil {
+				return err
+			}
+			if err := cs.consume(q, opts); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Topics: the subscriber owns a queue bound to the topic exchange; the
+	// selector and no-local are applied at routing, so messages nobody
+	// wants never reach the queue.
+	q, err := c.topicQueue(cs, filter)
+	if err != nil {
+		return err
+	}
+	return cs.consume(q, opts)
+}
+
+func (cs *consumer) consume(q *broker.Queue, opts broker.ConsumerOptions) error {
+	sub, err := q.Consume(cs.c.client, opts, &sink{cs: cs, q: q})
+	if err != nil {
+		return err
+	}
+	cs.mu.Lock()
+	cs.subs = append(cs.subs, sub)
+	cs.mu.Unlock()
+	return nil
+}
+
+// topicQueue declares and binds the queue a topic subscriber consumes: an
+// exclusive auto-delete queue for an ordinary subscriber, a durable one
+// named after client ID and subscription name for a durable subscriber.
+func (c *conn) topicQueue(cs *consumer, filter *jmsFilter) (*broker.Queue, error) {
+	info := cs.info
+	spec := broker.QueueSpec{Exclusive: true, AutoDelete: true}
+	if info.SubscriptionName.Valid && info.SubscriptionName.Value != "" {
+		if c.clientID == "" {
+			return nil, &jmsError{class: "JMSException", msg: "You cannot create a durable subscriber without specifying a unique clientID on a Connection"}
+		}
+		cs.durable = true
+		name := durableQueueName(c.clientID, info.SubscriptionName.Value)
+		wantArgs := durableArgs(info)
+		if q, ok := c.vhost.Queue(name); ok {
+			if q.ConsumerCount() > 0 {
+				return nil, &jmsError{class: "JMSException", msg: "Durable consumer is in use for client: " + c.clientID + " and subscriptionName: " + info.SubscriptionName.Value}
+			}
+			if sameDurable(q.Spec().Args, wantArgs) {
+				return q, nil
+			}
+			// A changed topic, selector or no-local replaces the
+			// subscription, as in ActiveMQ.
+			if _, err := c.vhost.DeleteQueue(c.client, name, false, false); err != nil {
+				return nil, err
+			}
+		}
+		spec = broker.QueueSpec{Name: name, Durable: true, Args: wantArgs}
+	}
+	q, err := c.vhost.DeclareQueue(c.client, spec, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range compositeNames(info.Destination) {
+		var f broker.Filter
+		if filter != nil {
+			f = filter
+		}
+		if err := c.vhost.QueueBindFiltered(c.client, q.Name(), topicExchange, bindingKey(name), f); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// deliver runs under the queue's lock: record the delivery and write the
+// dispatch in the same critical section, so the dispatched list and the
+// wire agree on order.
+func (cs *consumer) deliver(d broker.Delivery, q *broker.Queue) {
+	msg := cs.c.srv.dispatchMessage(d, q)
+	md := &wire.MessageDispatch{
+		ConsumerId:        cs.info.ConsumerId,
+		Destination:       msg.GetMessage().Destination,
+		Message:           msg,
+		RedeliveryCounter: int32(d.DeliveryCount),
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if d.Entry != nil {
+		cs.dispatched = append(cs.dispatched, &dispatched{
+			id:        keyOf(msg.GetMessage().MessageId),
+			queue:     q,
+			entry:     d.Entry,
+			brokerSeq: msg.GetMessage().MessageId.BrokerSequenceId,
+		})
+	}
+	if cs.closed {
+		return
+	}
+	if cs.pulling {
+		cs.pulling = false
+		if cs.pullTimer != nil {
+			cs.pullTimer.Stop()
+			cs.pullTimer = nil
+		}
+	}
+	cs.c.write(md)
+}
+
+// close cancels the consumer's subscriptions and returns what it still
+// holds. Messages up to lastDelivered (in dispatch order) reached the
+// application and count as delivered; the rest are returned unseen.
+func (cs *consumer) close(lastDelivered int64) {
+	cs.mu.Lock()
+	cs.closed = true
+	subs := cs.subs
+	if cs.pullTimer != nil {
+		cs.pullTimer.Stop()
+	}
+	cs.mu.Unlock()
+	for _, s := range subs {
+		s.Cancel()
+	}
+	cs.mu.Lock()
+	held := cs.dispatched
+	cs.dispatched = nil
+	cs.mu.Unlock()
+	seen := len(held)
+	switch lastDelivered {
+	case wire.LastDeliveredUnknown:
+	case wire.LastDeliveredNone:
+		seen = 0
+	default:
+		for i, d := range held {
+			if d.brokerSeq == lastDelivered {
+				seen = i + 1
+				break
+			}
+		}
+	}
+	var requeue, ret []*dispatched
+	for i, d := range held {
+		if d.tx != nil && d.tx.prepared {
+			// A prepared XA transaction holds this message until it ends.
+			continue
+		}
+		if i < seen {
+			requeue = append(requeue, d)
+		} else {
+			ret = append(ret, d)
+		}
+	}
+	settle(requeue, broker.Requeue)
+	settle(ret, broker.Return)
+}
+
+// settle applies an outcome to dispatched messages, grouped by queue.
+func settle(ds []*dispatched, o broker.Outcome) {
+	if len(ds) == 0 {
+		return
+	}
+	byQueue := map[*broker.Queue][]*broker.Entry{}
+	var order []*broker.Queue
+	for _, d := range ds {
+		if _, ok := byQueue[d.queue]; !ok {
+			order = append(order, d.queue)
+		}
+		byQueue[d.queue] = append(byQueue[d.queue], d.entry)
+	}
+	for _, q := range order {
+		q.Settle(byQueue[q], o)
+	}
+}
+
+// find returns the dispatched messages an ack names: from first (or the
+// oldest, when first is nil) through last, in dispatch order. With remove
+// they leave the list.
+func (cs *consumer) find(first, last *wire.MessageId, remove bool) []*dispatched {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	lastKey := keyOf(last)
+	end := -1
+	for i, d := range cs.dispatched {
+		if d.id == lastKey {
+			end = i
+			break
+		}
+	}
+	if end < 0 {
+		return nil
+	}
+	start := 0
+	if first != nil {
+		firstKey := keyOf(first)
+		for i := 0; i <= end; i++ {
+			if cs.dispatched[i].id == firstKey {
+				start = i
+				break
+			}
+		}
+	}
+	out := append([]*dispatched(nil), cs.dispatched[start:end+1]...)
+	if remove {
+		cs.dispatched = append(cs.dispatched[:start], cs.dispatched[end+1:]...)
+	}
+	return out
+}
+
+// forget removes specific dispatched messages (settled by a transaction).
+func (cs *consumer) forget(ds []*dispatched) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	drop := make(map[*dispatched]bool, len(ds))
+	for _, d := range ds {
+		drop[d] = true
+	}
+	kept := cs.dispatched[:0]
+	for _, d := range cs.dispatched {
+		if !drop[d] {
+			kept = append(kept, d)
+		}
+	}
+	clear(cs.dispatched[len(kept):])
+	cs.dispatched = kept
+}

@@ -1,0 +1,257 @@
+package openwire
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/junctionmq/junction/broker"
+	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/openwire/wire"
+)
+
+// nativeMessage returns the OpenWire command a core message carries, if it
+// came from OpenWire (or was derived from such a message).
+func nativeMessage(m *message.Message) wire.MessageCommand {
+	mc, _ := m.Native.(wire.MessageCommand)
+	return mc
+}
+
+// coreMessage wraps a received JMS message for the core. The command is
+// kept whole: OpenWire consumers get its body and marshalled properties
+// back without re-encoding.
+func (c *conn) coreMessage(mc wire.MessageCommand, d *wire.Destination) *message.Message {
+	wm := mc.GetMessage()
+	m := message.New(message.OpenWire, nil, decodeWireProps)
+	m.Native = mc
+	m.Exchange, m.RoutingKey = routeFor(d)
+	m.Body = wm.Content
+	m.Persistent = wm.Persistent
+	m.Priority, m.HasPriority = uint8(min(max(wm.Priority, 0), 9)), true
+	m.ExpiresAt = wm.Expiration
+	m.GroupID = wm.GroupID.Value
+	m.Publisher = c.client.ID
+	return m
+}
+
+// decodeWireProps gives the neutral view of a JMS message's headers and
+// properties (for selectors, headers exchanges and other protocols).
+func decodeWireProps(m *message.Message) (*message.Properties, error) {
+	mc := nativeMessage(m)
+	if mc == nil {
+		return &message.Properties{}, nil
+	}
+	wm := mc.GetMessage()
+	p := &message.Properties{
+		CorrelationID: wm.CorrelationId.Value,
+		Type:          wm.Type.Value,
+		Timestamp:     wm.Timestamp,
+		UserID:        wm.UserID.Value,
+		GroupSeq:      wm.GroupSequence,
+		ContentType:   contentTypeOf(mc),
+	}
+	if wm.MessageId != nil {
+		p.MessageID = wm.MessageId.String()
+	}
+	if wm.ReplyTo != nil {
+		p.ReplyTo = destinationURI(wm.ReplyTo)
+	}
+	props, err := wm.Properties()
+	if err != nil {
+		return p, fmt.Errorf("decode JMS properties: %w", err)
+	}
+	if len(props) > 0 {
+		p.Headers = tableFromJMS(props)
+	}
+	return p, nil
+}
+
+func contentTypeOf(mc wire.MessageCommand) string {
+	switch mc.(type) {
+	case *wire.ActiveMQTextMessage:
+		return "text/plain"
+	case *wire.ActiveMQBytesMessage:
+		return "application/octet-stream"
+	case *wire.ActiveMQMapMessage:
+		return "application/x-jms-map"
+	case *wire.ActiveMQStreamMessage:
+		return "application/x-jms-stream"
+	case *wire.ActiveMQObjectMessage:
+		return "application/x-java-serialized-object"
+	}
+	return ""
+}
+
+// cloneMessage copies a message command of any JMS body type, so a
+// dispatch can set broker fields without touching the shared original.
+func cloneMessage(mc wire.MessageCommand) wire.MessageCommand {
+	switch x := mc.(type) {
+	case *wire.ActiveMQTextMessage:
+		cp := *x
+		return &cp
+	case *wire.ActiveMQBytesMessage:
+		cp := *x
+		return &cp
+	case *wire.ActiveMQMapMessage:
+		cp := *x
+		return &cp
+	case *wire.ActiveMQStreamMessage:
+		cp := *x
+		return &cp
+	case *wire.ActiveMQObjectMessage:
+		cp := *x
+		return &cp
+	case *wire.ActiveMQBlobMessage:
+		cp := *x
+		return &cp
+	case *wire.ActiveMQMessage:
+		cp := *x
+		return &cp
+	}
+	return mc
+}
+
+// withDestination returns a copy of mc addressed to d (one part of a
+// composite send).
+func withDestination(mc wire.MessageCommand, d *wire.Destination) wire.MessageCommand {
+	cp := cloneMessage(mc)
+	cp.GetMessage().Destination = d
+	return cp
+}
+
+// dispatchMessage is the message a JMS consumer receives for a delivery:
+// for OpenWire messages a copy of the original with the broker's sequence
+// number and redelivery counter, for others a conversion.
+func (s *Server) dispatchMessage(d broker.Delivery, q *broker.Queue) wire.MessageCommand {
+	var seq uint64
+	if d.Entry != nil {
+		seq = d.Entry.Seq()
+	}
+	now := time.Now().UnixMilli()
+	if native := nativeMessage(d.Message); native != nil {
+		cp := cloneMessage(native)
+		wm := cp.GetMessage()
+		mid := wire.MessageId{}
+		if wm.MessageId != nil {
+			mid = *wm.MessageId
+		}
+		mid.BrokerSequenceId = int64(seq)
+		wm.MessageId = &mid
+		wm.RedeliveryCounter = int32(d.DeliveryCount)
+		wm.BrokerOutTime = now
+		wm.CommandId, wm.ResponseRequired = 0, false
+		return cp
+	}
+	return s.fromNeutral(d.Message, q, seq, int32(d.DeliveryCount), now)
+}
+
+// fromNeutral builds a JMS message from a message another protocol sent:
+// text content types become TextMessages, everything else BytesMessages;
+// the property table becomes JMS properties.
+func (s *Server) fromNeutral(m *message.Message, q *broker.Queue, seq uint64, redeliveries int32, now int64) wire.MessageCommand {
+	p := m.Props()
+	base := wire.Message{
+		ProducerId:        &wire.ProducerId{ConnectionId: "ID:junction-" + q.Name()},
+		Destination:       destinationOf(m, q),
+		MessageId:         &wire.MessageId{ProducerId: &wire.ProducerId{ConnectionId: "ID:junction-" + q.Name()}, ProducerSequenceId: int64(seq), BrokerSequenceId: int64(seq)},
+		Persistent:        m.Persistent,
+		Expiration:        m.ExpiresAt,
+		Priority:          4,
+		Timestamp:         p.Timestamp,
+		RedeliveryCounter: redeliveries,
+		BrokerInTime:      now,
+		BrokerOutTime:     now,
+	}
+	if m.HasPriority {
+		base.Priority = int8(min(m.Priority, 9))
+	}
+	if p.CorrelationID != "" {
+		base.CorrelationId = wire.Str(p.CorrelationID)
+	}
+	if p.Type != "" {
+		base.Type = wire.Str(p.Type)
+	}
+	if p.UserID != "" {
+		base.UserID = wire.Str(p.UserID)
+	}
+	if p.ReplyTo != "" {
+		base.ReplyTo = parseDestinationURI(p.ReplyTo)
+	}
+	if m.GroupID != "" {
+		base.GroupID = wire.Str(m.GroupID)
+	}
+	if len(p.Headers) > 0 {
+		_ = base.SetProperties(jmsFromTable(p.Headers))
+	}
+	if strings.HasPrefix(p.ContentType, "text/") {
+		tm := &wire.ActiveMQTextMessage{Message: base}
+		tm.SetText(string(m.Body))
+		return tm
+	}
+	base.Content = m.Body
+	return &wire.ActiveMQBytesMessage{Message: base}
+}
+
+// tableFromJMS converts JMS property values to table values.
+func tableFromJMS(props map[string]any) message.Table {
+	t := make(message.Table, len(props))
+	for k, v := range props {
+		t[k] = valueFromJMS(v)
+	}
+	return t
+}
+
+func valueFromJMS(v any) any {
+	switch x := v.(type) {
+	case uint16: // a Java char
+		return string(rune(x))
+	case map[string]any:
+		return tableFromJMS(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = valueFromJMS(e)
+		}
+		return out
+	}
+	return v
+}
+
+// jmsFromTable converts table values to what JMS properties can hold;
+// anything else travels as its string form rather than being dropped.
+func jmsFromTable(t message.Table) map[string]any {
+	out := make(map[string]any, len(t))
+	for k, v := range t {
+		if v == nil {
+			continue
+		}
+		out[k] = valueToJMS(v)
+	}
+	return out
+}
+
+func valueToJMS(v any) any {
+	switch x := v.(type) {
+	case bool, int8, int16, int32, int64, float32, float64, string, []byte:
+		return x
+	case uint8:
+		return int16(x)
+	case uint16:
+		return int32(x)
+	case uint32:
+		return int64(x)
+	case time.Time:
+		return x.UnixMilli()
+	case message.Table:
+		return jmsFromTable(x)
+	case []any:
+		out := make([]any, 0, len(x))
+		for _, e := range x {
+			if e != nil {
+				out = append(out, valueToJMS(e))
+			}
+		}
+		return out
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,167 @@
+package openwire
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/junctionmq/junction/broker"
+	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/openwire/wire"
+)
+
+// JMS destinations map onto the AMQP model every protocol shares:
+//
+//	queue://orders        queue "orders", reached through the default exchange
+//	topic://stock.IBM     routing key "stock.IBM" on the topic exchange amq.topic;
+//	                      each subscriber owns a queue bound with that key
+//	topic://stock.>       binding key "stock.#" ("*" stays "*")
+//	temp-queue://ID:...   an exclusive queue owned by the creating connection
+//	queue://a,b           each of a and b (composite destinations)
+const (
+	topicExchange = "amq.topic"
+	// DeadLetterQueue is where JMS messages go when a client gives up on
+	// them or they expire, as in ActiveMQ.
+	DeadLetterQueue = "ActiveMQ.DLQ"
+)
+
+// compositeNames splits a composite destination ("a,b").
+func compositeNames(d *wire.Destination) []string {
+	if !strings.Contains(d.PhysicalName, ",") {
+		return []string{d.PhysicalName}
+	}
+	var out []string
+	for _, n := range strings.Split(d.PhysicalName, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// bindingKey turns an ActiveMQ topic pattern into an AMQP binding key:
+// ">" (the rest) becomes "#"; "*" (one segment) is the same in both.
+func bindingKey(name string) string {
+	if !strings.Contains(name, ">") {
+		return name
+	}
+	words := strings.Split(name, ".")
+	for i, w := range words {
+		if w == ">" {
+			words[i] = "#"
+		}
+	}
+	return strings.Join(words, ".")
+}
+
+// jmsQueueArgs are the arguments of queues JMS clients create implicitly:
+// ten priority levels (JMS priorities 0-9) and ActiveMQ's dead-letter queue
+// for expired messages and messages a client gave up on.
+func jmsQueueArgs() message.Table {
+	return message.Table{
+		"x-max-priority":            int32(9),
+		"x-dead-letter-exchange":    "",
+		"x-dead-letter-routing-key": DeadLetterQueue,
+	}
+}
+
+// ensureQueue returns the queue, creating it as ActiveMQ does when a JMS
+// client first uses it. An existing queue keeps its own declaration, so an
+// AMQP-declared queue is used as it is.
+func (c *conn) ensureQueue(name string) (*broker.Queue, error) {
+	if q, ok := c.vhost.Queue(name); ok {
+		return q, nil
+	}
+	if name == "" {
+		return nil, &jmsError{class: "InvalidDestinationException", msg: "empty queue name"}
+	}
+	args := jmsQueueArgs()
+	if name == DeadLetterQueue {
+		args = message.Table{"x-max-priority": int32(9)}
+	} else if _, ok := c.vhost.Queue(DeadLetterQueue); !ok {
+		c.vhost.DeclareQueue(c.client, broker.QueueSpec{Name: DeadLetterQueue, Durable: true, Args: message.Table{"x-max-priority": int32(9)}}, false)
+	}
+	q, err := c.vhost.DeclareQueue(c.client, broker.QueueSpec{Name: name, Durable: true, Args: args}, false)
+	if err != nil {
+		// Another client may have declared it meanwhile, differently.
+		if q, ok := c.vhost.Queue(name); ok {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q, nil
+}
+
+// destinationURI is a destination as JMS selectors and logs show it.
+func destinationURI(d *wire.Destination) string {
+	switch d.Kind {
+	case wire.Topic:
+		return "topic://" + d.PhysicalName
+	case wire.TempQueue:
+		return "temp-queue://" + d.PhysicalName
+	case wire.TempTopic:
+		return "temp-topic://" + d.PhysicalName
+	}
+	return "queue://" + d.PhysicalName
+}
+
+// parseDestinationURI reads "queue://x", "topic://x", "temp-queue://x",
+// "temp-topic://x"; anything else is a queue name.
+func parseDestinationURI(s string) *wire.Destination {
+	for prefix, kind := range map[string]wire.DestinationKind{
+		"queue://": wire.Queue, "topic://": wire.Topic, "temp-queue://": wire.TempQueue, "temp-topic://": wire.TempTopic,
+	} {
+		if strings.HasPrefix(s, prefix) {
+			return &wire.Destination{Kind: kind, PhysicalName: s[len(prefix):]}
+		}
+	}
+	return &wire.Destination{Kind: wire.Queue, PhysicalName: s}
+}
+
+// routeFor returns the exchange and routing key a message for one
+// (non-composite) destination is published with.
+func routeFor(d *wire.Destination) (exchange, key string) {
+	if d.Kind.IsTopic() {
+		return topicExchange, d.PhysicalName
+	}
+	return "", d.PhysicalName
+}
+
+// destinationOf recovers the JMS destination of a core message: where it
+// was sent for OpenWire messages, the queue or topic its exchange and
+// routing key stand for otherwise.
+func destinationOf(m *message.Message, q *broker.Queue) *wire.Destination {
+	if wm := nativeMessage(m); wm != nil && wm.GetMessage().Destination != nil {
+		return wm.GetMessage().Destination
+	}
+	switch {
+	case m.Exchange == topicExchange:
+		return &wire.Destination{Kind: wire.Topic, PhysicalName: m.RoutingKey}
+	case m.Exchange == "" && m.RoutingKey != "":
+		return &wire.Destination{Kind: wire.Queue, PhysicalName: m.RoutingKey}
+	}
+	return &wire.Destination{Kind: wire.Queue, PhysicalName: q.Name()}
+}
+
+func durableQueueName(clientID, subscription string) string {
+	return fmt.Sprintf("%s:%s", clientID, subscription)
+}
+
+// durableArgs records what a durable subscription was created for, so a
+// subscriber coming back with a different topic, selector or no-local flag
+// replaces it.
+func durableArgs(info *wire.ConsumerInfo) message.Table {
+	args := jmsQueueArgs()
+	args["x-jms-topic"] = info.Destination.PhysicalName
+	args["x-jms-selector"] = info.Selector.Value
+	args["x-jms-no-local"] = info.NoLocal
+	return args
+}
+
+func sameDurable(current, want message.Table) bool {
+	for _, k := range []string{"x-jms-topic", "x-jms-selector", "x-jms-no-local"} {
+		if fmt.Sprint(current[k]) != fmt.Sprint(want[k]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,132 @@
+package openwire
+
+import (
+	"time"
+
+	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/openwire/wire"
+)
+
+// send routes a message a producer sent. Composite destinations become one
+// message per part. Inside a transaction the publishes wait for commit.
+func (c *conn) send(mc wire.MessageCommand) error {
+	wm := mc.GetMessage()
+	if wm.Destination == nil {
+		return &jmsError{class: "InvalidDestinationException", msg: "message without a destination"}
+	}
+	if err := c.waitIfBlocked(); err != nil {
+		return err
+	}
+	wm.BrokerInTime = time.Now().UnixMilli()
+	var t *txn
+	if wm.TransactionId != nil {
+		var err error
+		if t, err = c.txFor(wm.TransactionId); err != nil {
+			return err
+		}
+	}
+	names := compositeNames(wm.Destination)
+	for _, name := range names {
+		d := wm.Destination
+		native := mc
+		if len(names) > 1 {
+			d = &wire.Destination{Kind: wm.Destination.Kind, PhysicalName: name}
+			native = withDestination(mc, d)
+		}
+		if err := c.checkSendable(d); err != nil {
+			return err
+		}
+		msg := c.coreMessage(native, d)
+		if t != nil {
+			t.tx.Publish(c.client, msg, nil, nil)
+			continue
+		}
+		if _, err := c.vhost.Publish(c.client, msg, nil); err != nil {
+			return err
+		}
+	}
+	if !mc.IsResponseRequired() && wm.ProducerId != nil {
+		c.producerAck(wm)
+	}
+	return nil
+}
+
+// checkSendable makes sure a queue exists (JMS queues are created on first
+// use) and refuses temporary destinations that were deleted.
+func (c *conn) checkSendable(d *wire.Destination) error {
+	switch d.Kind {
+	case wire.Queue:
+		_, err := c.ensureQueue(d.PhysicalName)
+		return err
+	case wire.TempQueue:
+		if _, ok := c.vhost.Queue(d.PhysicalName); !ok {
+			return &jmsError{class: "InvalidDestinationException", msg: "Cannot publish to a deleted Destination: " + destinationURI(d)}
+		}
+	case wire.TempTopic:
+		if !c.srv.temps.exists(d) {
+			return &jmsError{class: "InvalidDestinationException", msg: "Cannot publish to a deleted Destination: " + destinationURI(d)}
+		}
+	}
+	return nil
+}
+
+// producerAck replenishes a producer's send window for asynchronous sends,
+// with ActiveMQ's size estimate of the message.
+func (c *conn) producerAck(wm *wire.Message) {
+	c.mu.Lock()
+	p := c.producers[producerKey{wm.ProducerId.SessionId, wm.ProducerId.Value}]
+	c.mu.Unlock()
+	if p == nil || p.WindowSize <= 0 {
+		return
+	}
+	c.write(&wire.ProducerAck{ProducerId: wm.ProducerId, Size: int32(1024 + len(wm.Content) + len(wm.MarshalledProperties))})
+}
+
+// waitIfBlocked holds a sending connection while a resource alarm is
+// active: a synchronous send's Response (and the client's send window)
+// waits, which is OpenWire's flow control.
+func (c *conn) waitIfBlocked() error {
+	_, wait := c.srv.broker.Blocked()
+	if wait == nil {
+		return nil
+	}
+	select {
+	case <-wait:
+	case <-c.done:
+	}
+	c.lastRead.Store(time.Now().UnixNano())
+	return nil
+}
+
+// publishAdvisory sends a broker-originated message to a topic.
+func (s *Server) publishAdvisory(c *conn, topic string, ds wire.DataStructure) {
+	v, ok := s.broker.VHost(s.cfg.VHost)
+	if !ok {
+		return
+	}
+	am := s.advisoryMessage(topic, ds)
+	m := message.New(message.OpenWire, nil, decodeWireProps)
+	m.Native = am
+	m.Exchange, m.RoutingKey = topicExchange, topic
+	m.Priority, m.HasPriority = 4, true
+	_, _ = v.Publish(nil, m, nil)
+}
+
+func (s *Server) advisoryMessage(topic string, ds wire.DataStructure) *wire.ActiveMQMessage {
+	producer := &wire.ProducerId{ConnectionId: s.brokerID, SessionId: 0, Value: 1}
+	am := &wire.ActiveMQMessage{}
+	wm := &am.Message
+	wm.ProducerId = producer
+	wm.Destination = &wire.Destination{Kind: wire.Topic, PhysicalName: topic}
+	wm.MessageId = &wire.MessageId{ProducerId: producer, ProducerSequenceId: s.seq.Add(1)}
+	wm.Type = wire.Str("Advisory")
+	wm.Priority = 4
+	wm.Timestamp = time.Now().UnixMilli()
+	wm.DataStructure = ds
+	_ = wm.SetProperties(map[string]any{
+		"originBrokerName": s.cfg.BrokerName,
+		"originBrokerId":   s.brokerID,
+		"originBrokerURL":  s.cfg.URL,
+	})
+	return am
+}
