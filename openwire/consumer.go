@@ -64,7 +64,7 @@ type sink struct {
 	q  *broker.Queue
 }
 
-func (s *sink) Deliver(d broker.Delivery)      { s.cs.deliver(d, s.q) }
+func (s *sink) Deliver(d broker.Delivery)          { s.cs.deliver(d, s.q) }
 func (s *sink) ConsumerCancelled(*broker.Consumer) {}
 
 func (c *conn) addConsumer(info *wire.ConsumerInfo) error {

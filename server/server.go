@@ -18,8 +18,8 @@ import (
 
 // Server is a running broker.
 type Server struct {
-	cfg    config.Config
-	log    *slog.Logger
+	cfg      config.Config
+	log      *slog.Logger
 	broker   *broker.Broker
 	amqp     *amqp.Server
 	openwire *openwire.Server
