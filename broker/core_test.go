@@ -478,3 +478,17 @@ func TestPermissionsAreEnforced(t *testing.T) {
 		t.Fatalf("connect without vhost permission: %v", err)
 	}
 }
+
+func TestImplicitQueueAcceptsAnyLaterDeclaration(t *testing.T) {
+	v, c := newTestVHost(t)
+	if _, err := v.DeclareQueue(c, QueueSpec{Name: "jms", Durable: true, Implicit: true, Args: message.Table{"x-max-priority": int32(9)}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.DeclareQueue(c, QueueSpec{Name: "jms"}, false); err != nil {
+		t.Fatalf("plain declaration of an implicitly created queue: %v", err)
+	}
+	declare(t, v, c, "explicit", message.Table{"x-max-priority": int32(9)})
+	if _, err := v.DeclareQueue(c, QueueSpec{Name: "explicit"}, false); KindOf(err) != KindPreconditionFailed {
+		t.Fatalf("inequivalent redeclaration of an explicit queue: %v", err)
+	}
+}

@@ -42,6 +42,12 @@ type QueueSpec struct {
 	Exclusive  bool
 	AutoDelete bool
 	Args       message.Table
+	// Implicit marks a queue a client created by using it (a JMS or STOMP
+	// destination) rather than by declaring it. Such a queue accepts later
+	// declarations whatever their arguments: an AMQP client declaring the
+	// queue a JMS producer created must not fail for not repeating the
+	// JMS defaults.
+	Implicit bool
 }
 
 // QueueStats are cumulative counters for management and metrics.
@@ -65,6 +71,7 @@ type Queue struct {
 	durable    bool
 	exclusive  bool
 	autoDelete bool
+	implicit   bool
 	owner      uint64
 	args       message.Table
 	cfg        queueConfig
@@ -104,6 +111,7 @@ func newQueue(v *VHost, spec QueueSpec, cfg queueConfig, owner uint64) *Queue {
 		durable:    spec.Durable,
 		exclusive:  spec.Exclusive,
 		autoDelete: spec.AutoDelete,
+		implicit:   spec.Implicit,
 		owner:      owner,
 		args:       spec.Args,
 		cfg:        cfg,

@@ -257,6 +257,9 @@ func (q *Queue) checkOwner(c *Client) error {
 }
 
 func (q *Queue) equivalent(spec QueueSpec) error {
+	if q.implicit || spec.Implicit {
+		return nil
+	}
 	bad := func(field string, got, cur bool) error {
 		return errorf(KindPreconditionFailed, "inequivalent arg '%s' for queue '%s' in vhost '%s': received '%t' but current is '%t'", field, q.name, q.vhost.name, got, cur)
 	}

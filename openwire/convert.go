@@ -1,6 +1,7 @@
 package openwire
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -25,13 +26,42 @@ func (c *conn) coreMessage(mc wire.MessageCommand, d *wire.Destination) *message
 	m := message.New(message.OpenWire, nil, decodeWireProps)
 	m.Native = mc
 	m.Exchange, m.RoutingKey = routeFor(d)
-	m.Body = wm.Content
+	m.Body = neutralBody(mc)
 	m.Persistent = wm.Persistent
 	m.Priority, m.HasPriority = uint8(min(max(wm.Priority, 0), 9)), true
 	m.ExpiresAt = wm.Expiration
 	m.GroupID = wm.GroupID.Value
 	m.Publisher = c.client.ID
 	return m
+}
+
+// maxInflated bounds a decompressed body, against zip bombs.
+const maxInflated = 256 << 20
+
+// neutralBody is the body other protocols see: a TextMessage's text as
+// UTF-8, any message's content decompressed. Java's modified UTF-8 equals
+// UTF-8 unless the text holds NUL or characters outside the BMP (bytes C0
+// and ED start those sequences), so most texts are shared, not copied.
+func neutralBody(mc wire.MessageCommand) []byte {
+	wm := mc.GetMessage()
+	content := wm.Content
+	if wm.Compressed {
+		inflated, err := wire.InflateContent(mc.DataStructureType(), content, maxInflated)
+		if err != nil {
+			return content
+		}
+		content = inflated
+	}
+	if _, ok := mc.(*wire.ActiveMQTextMessage); ok && len(content) >= 4 {
+		text := content[4:]
+		if bytes.IndexByte(text, 0xC0) < 0 && bytes.IndexByte(text, 0xED) < 0 {
+			return text
+		}
+		if s, err := wire.DecodeText(content); err == nil {
+			return []byte(s.Value)
+		}
+	}
+	return content
 }
 
 // decodeWireProps gives the neutral view of a JMS message's headers and

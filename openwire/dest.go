@@ -78,9 +78,9 @@ func (c *conn) ensureQueue(name string) (*broker.Queue, error) {
 	if name == DeadLetterQueue {
 		args = message.Table{"x-max-priority": int32(9)}
 	} else if _, ok := c.vhost.Queue(DeadLetterQueue); !ok {
-		c.vhost.DeclareQueue(c.client, broker.QueueSpec{Name: DeadLetterQueue, Durable: true, Args: message.Table{"x-max-priority": int32(9)}}, false)
+		c.vhost.DeclareQueue(c.client, broker.QueueSpec{Name: DeadLetterQueue, Durable: true, Implicit: true, Args: message.Table{"x-max-priority": int32(9)}}, false)
 	}
-	q, err := c.vhost.DeclareQueue(c.client, broker.QueueSpec{Name: name, Durable: true, Args: args}, false)
+	q, err := c.vhost.DeclareQueue(c.client, broker.QueueSpec{Name: name, Durable: true, Args: args, Implicit: true}, false)
 	if err != nil {
 		// Another client may have declared it meanwhile, differently.
 		if q, ok := c.vhost.Queue(name); ok {
