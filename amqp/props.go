@@ -44,7 +44,7 @@ func encodeProps(m *message.Message) []byte {
 		ContentEncoding: np.ContentEncoding,
 		Headers:         np.Headers,
 		CorrelationID:   np.CorrelationID,
-		ReplyTo:         np.ReplyTo,
+		ReplyTo:         amqpReplyTo(np.ReplyTo),
 		MessageID:       np.MessageID,
 		Type:            np.Type,
 		UserID:          np.UserID,
@@ -112,4 +112,20 @@ func parseExpiration(s []byte) (int64, string) {
 		return 0, "negative_integer"
 	}
 	return n, ""
+}
+
+// amqpReplyTo renders a reply-to address from another protocol the way an
+// AMQP responder uses it: as the routing key for the default exchange, so
+// queues (temporary ones included) become their bare names. Topics keep
+// their canonical form, which has no AMQP equivalent.
+func amqpReplyTo(s string) string {
+	if s == "" {
+		return ""
+	}
+	switch kind, name := message.ParseAddress(s); kind {
+	case message.QueueAddress, message.TempQueueAddress:
+		return name
+	default:
+		return message.FormatAddress(kind, name)
+	}
 }

@@ -105,7 +105,7 @@ func (cs *consumer) expirePull() {
 
 // browse sends a snapshot of the queue (QueueBrowser) followed by an empty
 // dispatch marking its end. Nothing is consumed.
-func (c *conn) browse(cs *consumer, filter *jmsFilter) error {
+func (c *conn) browse(cs *consumer, filter *broker.SelectorFilter) error {
 	for _, name := range compositeNames(cs.info.Destination) {
 		q, ok := c.vhost.Queue(name)
 		if !ok {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/junctionmq/junction/broker"
 	"github.com/junctionmq/junction/openwire/wire"
-	"github.com/junctionmq/junction/selector"
 )
 
 // consumer is a JMS MessageConsumer: one or more core subscriptions (one
@@ -71,17 +70,16 @@ func (c *conn) addConsumer(info *wire.ConsumerInfo) error {
 	if info.ConsumerId == nil || info.Destination == nil {
 		return &jmsError{class: "JMSException", msg: "ConsumerInfo without ConsumerId or Destination"}
 	}
-	sel, err := selector.Parse(info.Selector.Value)
+	filter, err := broker.NewSelectorFilter(info.Selector.Value, info.NoLocal, c.client.ID, false)
 	if err != nil {
 		return &jmsError{class: "InvalidSelectorException", msg: err.Error()}
+	}
+	if filter.Empty() {
+		filter = nil
 	}
 	k := consumerKey{info.ConsumerId.SessionId, info.ConsumerId.Value}
 	c.addSession(k.session)
 	cs := &consumer{c: c, info: info, key: k}
-	var filter *jmsFilter
-	if sel != nil || info.NoLocal {
-		filter = &jmsFilter{sel: sel, noLocal: info.NoLocal, client: c.client.ID}
-	}
 	if info.Browser {
 		return c.browse(cs, filter)
 	}
@@ -110,7 +108,7 @@ func (c *conn) addConsumer(info *wire.ConsumerInfo) error {
 }
 
 // subscribe creates the core subscriptions of a consumer.
-func (c *conn) subscribe(cs *consumer, filter *jmsFilter) error {
+func (c *conn) subscribe(cs *consumer, filter *broker.SelectorFilter) error {
 	info := cs.info
 	opts := broker.ConsumerOptions{
 		Tag:      info.ConsumerId.String(),
@@ -165,7 +163,7 @@ func (cs *consumer) consume(q *broker.Queue, opts broker.ConsumerOptions) error 
 // topicQueue declares and binds the queue a topic subscriber consumes: an
 // exclusive auto-delete queue for an ordinary subscriber, a durable one
 // named after client ID and subscription name for a durable subscriber.
-func (c *conn) topicQueue(cs *consumer, filter *jmsFilter) (*broker.Queue, error) {
+func (c *conn) topicQueue(cs *consumer, filter *broker.SelectorFilter) (*broker.Queue, error) {
 	info := cs.info
 	spec := broker.QueueSpec{Exclusive: true, AutoDelete: true}
 	if info.SubscriptionName.Valid && info.SubscriptionName.Value != "" {

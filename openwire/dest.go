@@ -104,17 +104,20 @@ func destinationURI(d *wire.Destination) string {
 	return "queue://" + d.PhysicalName
 }
 
-// parseDestinationURI reads "queue://x", "topic://x", "temp-queue://x",
-// "temp-topic://x"; anything else is a queue name.
+// parseDestinationURI reads a reply-to address in any protocol's form (see
+// message.ParseAddress); a bare name is a queue.
 func parseDestinationURI(s string) *wire.Destination {
-	for prefix, kind := range map[string]wire.DestinationKind{
-		"queue://": wire.Queue, "topic://": wire.Topic, "temp-queue://": wire.TempQueue, "temp-topic://": wire.TempTopic,
-	} {
-		if strings.HasPrefix(s, prefix) {
-			return &wire.Destination{Kind: kind, PhysicalName: s[len(prefix):]}
-		}
+	kind, name := message.ParseAddress(s)
+	d := &wire.Destination{Kind: wire.Queue, PhysicalName: name}
+	switch kind {
+	case message.TopicAddress:
+		d.Kind = wire.Topic
+	case message.TempQueueAddress:
+		d.Kind = wire.TempQueue
+	case message.TempTopicAddress:
+		d.Kind = wire.TempTopic
 	}
-	return &wire.Destination{Kind: wire.Queue, PhysicalName: s}
+	return d
 }
 
 // routeFor returns the exchange and routing key a message for one
