@@ -19,9 +19,6 @@ import (
 //	queue://a,b           each of a and b (composite destinations)
 const (
 	topicExchange = "amq.topic"
-	// DeadLetterQueue is where JMS messages go when a client gives up on
-	// them or they expire, as in ActiveMQ.
-	DeadLetterQueue = "ActiveMQ.DLQ"
 )
 
 // compositeNames splits a composite destination ("a,b").
@@ -53,42 +50,10 @@ func bindingKey(name string) string {
 	return strings.Join(words, ".")
 }
 
-// jmsQueueArgs are the arguments of queues JMS clients create implicitly:
-// ten priority levels (JMS priorities 0-9) and ActiveMQ's dead-letter queue
-// for expired messages and messages a client gave up on.
-func jmsQueueArgs() message.Table {
-	return message.Table{
-		"x-max-priority":            int32(9),
-		"x-dead-letter-exchange":    "",
-		"x-dead-letter-routing-key": DeadLetterQueue,
-	}
-}
-
 // ensureQueue returns the queue, creating it as ActiveMQ does when a JMS
-// client first uses it. An existing queue keeps its own declaration, so an
-// AMQP-declared queue is used as it is.
+// client first uses it.
 func (c *conn) ensureQueue(name string) (*broker.Queue, error) {
-	if q, ok := c.vhost.Queue(name); ok {
-		return q, nil
-	}
-	if name == "" {
-		return nil, &jmsError{class: "InvalidDestinationException", msg: "empty queue name"}
-	}
-	args := jmsQueueArgs()
-	if name == DeadLetterQueue {
-		args = message.Table{"x-max-priority": int32(9)}
-	} else if _, ok := c.vhost.Queue(DeadLetterQueue); !ok {
-		c.vhost.DeclareQueue(c.client, broker.QueueSpec{Name: DeadLetterQueue, Durable: true, Implicit: true, Args: message.Table{"x-max-priority": int32(9)}}, false)
-	}
-	q, err := c.vhost.DeclareQueue(c.client, broker.QueueSpec{Name: name, Durable: true, Args: args, Implicit: true}, false)
-	if err != nil {
-		// Another client may have declared it meanwhile, differently.
-		if q, ok := c.vhost.Queue(name); ok {
-			return q, nil
-		}
-		return nil, err
-	}
-	return q, nil
+	return c.vhost.EnsureQueue(c.client, name)
 }
 
 // destinationURI is a destination as JMS selectors and logs show it.
@@ -153,7 +118,7 @@ func durableQueueName(clientID, subscription string) string {
 // subscriber coming back with a different topic, selector or no-local flag
 // replaces it.
 func durableArgs(info *wire.ConsumerInfo) message.Table {
-	args := jmsQueueArgs()
+	args := broker.ImplicitQueueArgs()
 	args["x-jms-topic"] = info.Destination.PhysicalName
 	args["x-jms-selector"] = info.Selector.Value
 	args["x-jms-no-local"] = info.NoLocal
