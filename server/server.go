@@ -14,6 +14,7 @@ import (
 	"github.com/junctionmq/junction/broker"
 	"github.com/junctionmq/junction/config"
 	"github.com/junctionmq/junction/openwire"
+	"github.com/junctionmq/junction/stomp"
 )
 
 // Server is a running broker.
@@ -23,6 +24,7 @@ type Server struct {
 	broker   *broker.Broker
 	amqp     *amqp.Server
 	openwire *openwire.Server
+	stomp    *stomp.Server
 
 	stopMonitor chan struct{}
 
@@ -56,6 +58,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		broker:   b,
 		amqp:     amqp.NewServer(b, amqpCfg, log),
 		openwire: openwire.NewServer(b, openwire.Config{URL: "tcp://" + cfg.Listeners.OpenWire}, log),
+		stomp:    stomp.NewServer(b, stomp.Config{}, log),
 		addrs:    map[string]net.Addr{},
 	}, nil
 }
@@ -65,6 +68,9 @@ func (s *Server) Broker() *broker.Broker { return s.broker }
 
 // AMQP returns the AMQP server (for management of its connections).
 func (s *Server) AMQP() *amqp.Server { return s.amqp }
+
+// STOMP returns the STOMP server.
+func (s *Server) STOMP() *stomp.Server { return s.stomp }
 
 // OpenWire returns the OpenWire server.
 func (s *Server) OpenWire() *openwire.Server { return s.openwire }
@@ -95,7 +101,13 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
-	for name, addr := range map[string]string{"stomp": s.cfg.Listeners.STOMP, "http": s.cfg.Listeners.HTTP} {
+	if addr := s.cfg.Listeners.STOMP; addr != "" {
+		if err := s.listen("stomp", addr, s.stomp.ServeConn, s.stomp.Close); err != nil {
+			s.Close()
+			return err
+		}
+	}
+	for name, addr := range map[string]string{"http": s.cfg.Listeners.HTTP} {
 		if addr != "" {
 			s.log.Warn("listener not available in this build yet; skipped", "protocol", name, "addr", addr)
 		}

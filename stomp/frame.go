@@ -64,7 +64,9 @@ type FrameError struct{ Msg string }
 
 func (e *FrameError) Error() string { return e.Msg }
 
-func frameErr(format string, args ...any) error { return &FrameError{Msg: fmt.Sprintf(format, args...)} }
+func frameErr(format string, args ...any) error {
+	return &FrameError{Msg: fmt.Sprintf(format, args...)}
+}
 
 // Reader reads frames from a connection.
 type Reader struct {
