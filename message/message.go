@@ -64,8 +64,11 @@ type Message struct {
 	// no-local subscriptions; 0 if unknown.
 	Publisher uint64
 
-	decode func(*Message) (*Properties, error)
-	once   sync.Once
+	// nativeProto is the protocol of Native when it differs from Origin
+	// (a derived message keeps its source's native form).
+	nativeProto Protocol
+	decode      func(*Message) (*Properties, error)
+	once        sync.Once
 	props  atomic.Pointer[Properties]
 	err    error
 }
@@ -157,6 +160,7 @@ func (m *Message) Derive(p *Properties) *Message {
 		Origin:      Internal,
 		Publisher:   m.Publisher,
 		Native:      m.Native,
+		nativeProto: m.nativeOrigin(),
 	}
 	n.props.Store(p)
 	return n

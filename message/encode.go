@@ -1,0 +1,214 @@
+package message
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Messages are stored in the journal in this encoding (version 1):
+//
+//	u8 version, u8 origin, u8 flags (1 persistent, 2 has priority,
+//	4 properties follow), u8 priority, varint expiresAt,
+//	str exchange, str routing key, str group id,
+//	bytes raw, bytes native, [properties], bytes body
+//
+// where str and bytes are a uvarint length and the bytes. The native form
+// is encoded by its protocol's registered codec; decoded properties are
+// stored only for broker-made (Internal) messages, whose properties have
+// no raw form.
+
+// NativeCodec is how a protocol stores its native message form and
+// decodes its properties lazily.
+type NativeCodec struct {
+	Encode func(native any) ([]byte, error)
+	Decode func(b []byte) (any, error)
+	Props  func(*Message) (*Properties, error)
+}
+
+var (
+	codecsMu sync.RWMutex
+	codecs   = map[Protocol]NativeCodec{}
+)
+
+// RegisterCodec installs a protocol's codec; protocol packages call it
+// from init.
+func RegisterCodec(p Protocol, c NativeCodec) {
+	codecsMu.Lock()
+	codecs[p] = c
+	codecsMu.Unlock()
+}
+
+func codecFor(p Protocol) (NativeCodec, bool) {
+	codecsMu.RLock()
+	defer codecsMu.RUnlock()
+	c, ok := codecs[p]
+	return c, ok
+}
+
+const encodingVersion = 1
+
+// nativeOrigin is the protocol a native form belongs to; an Internal
+// (derived) message keeps its source's native form.
+func (m *Message) nativeOrigin() Protocol {
+	if m.nativeProto != Internal {
+		return m.nativeProto
+	}
+	return m.Origin
+}
+
+// Encode serialises m for storage.
+func Encode(m *Message) ([]byte, error) {
+	var native []byte
+	if m.Native != nil {
+		c, ok := codecFor(m.nativeOrigin())
+		if !ok || c.Encode == nil {
+			return nil, fmt.Errorf("encode message: no codec for %s native form", m.nativeOrigin())
+		}
+		var err error
+		if native, err = c.Encode(m.Native); err != nil {
+			return nil, fmt.Errorf("encode %s native form: %w", m.nativeOrigin(), err)
+		}
+	}
+	flags := byte(0)
+	if m.Persistent {
+		flags |= 1
+	}
+	if m.HasPriority {
+		flags |= 2
+	}
+	storeProps := m.Origin == Internal
+	if storeProps {
+		flags |= 4
+	}
+	b := make([]byte, 0, 32+len(m.Exchange)+len(m.RoutingKey)+len(m.Raw)+len(native)+len(m.Body))
+	b = append(b, encodingVersion, byte(m.Origin), flags, m.Priority)
+	b = binary.AppendVarint(b, m.ExpiresAt)
+	b = appendBytes(b, []byte(m.Exchange))
+	b = appendBytes(b, []byte(m.RoutingKey))
+	b = appendBytes(b, []byte(m.GroupID))
+	b = appendBytes(b, m.Raw)
+	b = append(b, byte(m.nativeOrigin()))
+	b = appendBytes(b, native)
+	if storeProps {
+		var err error
+		if b, err = appendProperties(b, m.Props()); err != nil {
+			return nil, fmt.Errorf("encode properties: %w", err)
+		}
+	}
+	b = appendBytes(b, m.Body)
+	return b, nil
+}
+
+// Decode reverses Encode. The result shares memory with b.
+func Decode(b []byte) (*Message, error) {
+	d := decoder{b: b}
+	version := d.byte()
+	if d.err == nil && version != encodingVersion {
+		return nil, fmt.Errorf("decode message: unknown encoding version %d", version)
+	}
+	origin := Protocol(d.byte())
+	flags := d.byte()
+	m := &Message{Origin: origin, Priority: d.byte()}
+	m.Persistent, m.HasPriority = flags&1 != 0, flags&2 != 0
+	m.ExpiresAt = d.varint()
+	m.Exchange = string(d.bytes())
+	m.RoutingKey = string(d.bytes())
+	m.GroupID = string(d.bytes())
+	if raw := d.bytes(); len(raw) > 0 {
+		m.Raw = raw
+	}
+	m.nativeProto = Protocol(d.byte())
+	native := d.bytes()
+	var props *Properties
+	if flags&4 != 0 && d.err == nil {
+		props = d.properties()
+	}
+	m.Body = d.bytes()
+	if d.err != nil {
+		return nil, fmt.Errorf("decode message: %w", d.err)
+	}
+	if len(native) > 0 {
+		c, ok := codecFor(m.nativeProto)
+		if !ok || c.Decode == nil {
+			return nil, fmt.Errorf("decode message: no codec for %s native form", m.nativeProto)
+		}
+		n, err := c.Decode(native)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s native form: %w", m.nativeProto, err)
+		}
+		m.Native = n
+	}
+	if props != nil {
+		m.props.Store(props)
+	} else if c, ok := codecFor(origin); ok {
+		m.decode = c.Props
+	}
+	return m, nil
+}
+
+func appendBytes(b, s []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+var errTruncated = errors.New("truncated")
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || len(d.b) < 1 {
+		d.fail()
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errTruncated
+	}
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}

@@ -1,0 +1,73 @@
+package message
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestEncodeDecodeRoundTripsAnInternalMessage(t *testing.T) {
+	p := &Properties{
+		ContentType: "text/plain", CorrelationID: "c-1", ReplyTo: "queue://r", MessageID: "m-1",
+		Type: "t", UserID: "u", AppID: "a", Timestamp: 1700000000123, GroupSeq: 7, Expiration: "500",
+		Headers: Table{
+			"b": true, "i8": int8(-8), "u8": uint8(8), "i16": int16(-16), "u16": uint16(16),
+			"i32": int32(-32), "u32": uint32(32), "i64": int64(-64), "f32": float32(1.5), "f64": 2.25,
+			"dec": Decimal{Scale: 2, Value: 314}, "s": "str", "x": []byte{0, 1}, "nil": nil,
+			"time": time.Unix(1700000000, 0).UTC(),
+			"table": Table{"nested": "yes"}, "list": []any{int32(1), "two", Table{"three": int64(3)}},
+		},
+	}
+	m := NewInternal(p)
+	m.Exchange, m.RoutingKey, m.GroupID = "ex", "rk", "g"
+	m.Persistent, m.Priority, m.HasPriority, m.ExpiresAt = true, 5, true, 1700000009999
+	m.Body = []byte("body\x00bytes")
+	b, err := Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Exchange != "ex" || got.RoutingKey != "rk" || got.GroupID != "g" || !got.Persistent ||
+		got.Priority != 5 || !got.HasPriority || got.ExpiresAt != 1700000009999 || !bytes.Equal(got.Body, m.Body) || got.Origin != Internal {
+		t.Fatalf("fields: %+v", got)
+	}
+	if !reflect.DeepEqual(got.Props(), p) {
+		t.Fatalf("properties:\n got %#v\nwant %#v", got.Props(), p)
+	}
+}
+
+func TestDecodeUsesTheOriginsCodecForRawForms(t *testing.T) {
+	RegisterCodec(AMQP, NativeCodec{Props: func(m *Message) (*Properties, error) {
+		return &Properties{MessageID: string(m.Raw)}, nil
+	}})
+	m := New(AMQP, []byte("raw-props"), nil)
+	m.Body = []byte("x")
+	b, _ := Encode(m)
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Raw) != "raw-props" || got.Props().MessageID != "raw-props" {
+		t.Fatalf("raw %q props %+v", got.Raw, got.Props())
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	m := NewInternal(&Properties{Headers: Table{"k": "v", "n": int32(1)}})
+	m.Body = []byte("hello")
+	b, _ := Encode(m)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Decode(data)
+		if err != nil {
+			return
+		}
+		if _, err := Encode(m); err != nil && m.Origin == Internal {
+			t.Fatalf("decoded message does not re-encode: %v", err)
+		}
+	})
+}
