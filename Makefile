@@ -3,7 +3,7 @@ GO ?= go
 TOOLS := $(CURDIR)/.tools/bin
 TEST_TIMEOUT ?= 14m
 
-.PHONY: run build deps generate check-generated vet staticcheck test test-short fuzz bench
+.PHONY: run build deps generate check-generated vet staticcheck test test-short fuzz bench test-jms-activemq test-amqp-rabbitmq
 
 # Run the broker with embedded defaults: data in ./data, standard ports.
 run:
@@ -42,3 +42,13 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The JMS suite against a real embedded ActiveMQ 5.17 (proves the suite
+# tests real behaviour). Needs Debian's activemq package.
+test-jms-activemq:
+	JUNCTION_DEPS_EXTRA=activemq ./scripts/deps.sh
+	JMS_TEST_ACTIVEMQ=1 $(GO) test -count=1 ./test/jms/
+
+# The AMQP suite against a running RabbitMQ (see test/amqp091/README.md).
+test-amqp-rabbitmq:
+	AMQP_TEST_URL=$${AMQP_TEST_URL:-amqp://guest:guest@127.0.0.1:5673/} $(GO) test -count=1 ./test/amqp091/

@@ -7,4 +7,4 @@ require (
 	github.com/rabbitmq/amqp091-go v1.16.0
 )
 
-require github.com/go-stomp/stomp/v3 v3.1.3 // indirect
+require github.com/go-stomp/stomp/v3 v3.1.3

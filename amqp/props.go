@@ -56,6 +56,18 @@ func encodeProps(m *message.Message) []byte {
 	if m.Persistent {
 		p.DeliveryMode = 2
 	}
+	if m.GroupID != "" {
+		if _, ok := p.Headers["JMSXGroupID"]; !ok {
+			// JMS message groups reach AMQP consumers as the header the
+			// RabbitMQ JMS client uses for them.
+			h := make(message.Table, len(p.Headers)+1)
+			for k, v := range p.Headers {
+				h[k] = v
+			}
+			h["JMSXGroupID"] = m.GroupID
+			p.Headers = h
+		}
+	}
 	if m.HasPriority {
 		p.Priority = m.Priority
 		p.Present |= wire.FlagPriority

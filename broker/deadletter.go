@@ -15,7 +15,10 @@ func (v *VHost) deadLetter(q *Queue, dls []deadLetter) {
 	}
 	now := time.Now()
 	for _, dl := range dls {
-		msg, keys := makeDeadLetter(dl.msg, q, dl.reason, now)
+		if q.cfg.dlPersistentOnly && !dl.msg.Persistent {
+			continue
+		}
+		msg, keys := makeDeadLetter(dl.msg, q, dl.reason, dl.cause, now)
 		v.mu.RLock()
 		x, ok := v.exchanges[q.cfg.dlx]
 		if !ok {
@@ -41,7 +44,7 @@ func (v *VHost) deadLetter(q *Queue, dls []deadLetter) {
 
 // makeDeadLetter builds the dead-lettered copy of m and the routing keys to
 // publish it with.
-func makeDeadLetter(m *message.Message, q *Queue, reason string, now time.Time) (*message.Message, []string) {
+func makeDeadLetter(m *message.Message, q *Queue, reason, cause string, now time.Time) (*message.Message, []string) {
 	p := m.Props().Clone()
 	if p.Headers == nil {
 		p.Headers = message.Table{}
@@ -84,6 +87,9 @@ func makeDeadLetter(m *message.Message, q *Queue, reason string, now time.Time) 
 		updated = append(updated, d)
 	}
 	h["x-death"] = append([]any{entry}, updated...)
+	if cause != "" {
+		h["dlqDeliveryFailureCause"] = cause
+	}
 	if _, ok := h["x-first-death-queue"]; !ok {
 		h["x-first-death-queue"] = q.name
 		h["x-first-death-reason"] = reason

@@ -9,12 +9,14 @@ const DeadLetterQueue = "ActiveMQ.DLQ"
 
 // implicitArgs are the arguments of queues a client creates by using them
 // (a JMS or STOMP destination): ten priority levels for JMS priorities
-// 0-9, and dead-lettering to DeadLetterQueue.
+// 0-9, and dead-lettering of persistent messages to DeadLetterQueue, as
+// ActiveMQ does by default.
 func implicitArgs(name string) message.Table {
 	t := message.Table{"x-max-priority": int32(9)}
 	if name != DeadLetterQueue {
 		t["x-dead-letter-exchange"] = ""
 		t["x-dead-letter-routing-key"] = DeadLetterQueue
+		t["x-dead-letter-persistent-only"] = true
 	}
 	return t
 }

@@ -2,6 +2,7 @@ package broker
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/junctionmq/junction/message"
@@ -27,6 +28,9 @@ type routeSet struct {
 	queues    []*Queue
 	exchanges []*Exchange
 }
+
+// nextMessageID numbers messages for message.Message.ID.
+var nextMessageID atomic.Uint64
 
 var routeSets = sync.Pool{New: func() any { return &routeSet{} }}
 
@@ -59,6 +63,9 @@ func (rs *routeSet) reset() {
 func (v *VHost) Publish(c *Client, msg *message.Message, extraKeys []string) (PublishResult, error) {
 	if err := c.checkExchange(v, writeAccess, msg.Exchange); err != nil {
 		return PublishResult{}, err
+	}
+	if msg.ID == 0 {
+		msg.ID = nextMessageID.Add(1)
 	}
 	now := time.Now().UnixMilli()
 	v.mu.RLock()

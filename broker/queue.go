@@ -168,6 +168,7 @@ type effects struct {
 type deadLetter struct {
 	msg    *message.Message
 	reason string
+	cause  string // why a client gave up on it, if it said
 }
 
 func (q *Queue) run(fx *effects) {
@@ -359,15 +360,22 @@ const (
 // (or never delivered from this queue) are ignored, so a protocol can settle
 // everything it holds without tracking races with purges or deletes.
 func (q *Queue) Settle(entries []*Entry, o Outcome) {
+	q.SettleCause(entries, o, "")
+}
+
+// SettleCause is Settle recording why a client rejected the messages: the
+// dead-lettered copies carry it in the dlqDeliveryFailureCause header, as
+// ActiveMQ's dead-letter queue copies do.
+func (q *Queue) SettleCause(entries []*Entry, o Outcome, cause string) {
 	var fx effects
 	now := time.Now().UnixMilli()
 	q.mu.Lock()
-	q.settleLocked(entries, o, now, &fx)
+	q.settleLocked(entries, o, now, cause, &fx)
 	q.mu.Unlock()
 	q.run(&fx)
 }
 
-func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, fx *effects) {
+func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, cause string, fx *effects) {
 	requeued := false
 	for _, e := range entries {
 		if e.state != stateUnacked {
@@ -393,7 +401,7 @@ func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, fx *effects
 					reason = "expired"
 					q.stats.Expired++
 				}
-				fx.deadLetters = append(fx.deadLetters, deadLetter{msg: e.msg, reason: reason})
+				fx.deadLetters = append(fx.deadLetters, deadLetter{msg: e.msg, reason: reason, cause: cause})
 			}
 		default:
 			e.state = stateSettled

@@ -40,6 +40,10 @@ type queueConfig struct {
 	hasDLRK      bool
 	maxPriority  int // 0 = not a priority queue
 	singleActive bool
+	// dlPersistentOnly dead-letters only persistent messages and drops
+	// others: ActiveMQ's default (processNonPersistent=false), used by the
+	// queues JMS and STOMP clients create implicitly.
+	dlPersistentOnly bool
 }
 
 // maxPriorityLimit is RabbitMQ's cap on x-max-priority.
@@ -112,6 +116,12 @@ func parseQueueArgs(name string, args message.Table) (queueConfig, error) {
 				return cfg, bad(k, v, "must be a boolean")
 			}
 			cfg.singleActive = b
+		case "x-dead-letter-persistent-only":
+			b, ok := v.(bool)
+			if !ok {
+				return cfg, bad(k, v, "must be a boolean")
+			}
+			cfg.dlPersistentOnly = b
 		case "x-queue-type":
 			s, _ := stringValue(v)
 			if s != "classic" {

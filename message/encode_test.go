@@ -15,7 +15,7 @@ func TestEncodeDecodeRoundTripsAnInternalMessage(t *testing.T) {
 			"b": true, "i8": int8(-8), "u8": uint8(8), "i16": int16(-16), "u16": uint16(16),
 			"i32": int32(-32), "u32": uint32(32), "i64": int64(-64), "f32": float32(1.5), "f64": 2.25,
 			"dec": Decimal{Scale: 2, Value: 314}, "s": "str", "x": []byte{0, 1}, "nil": nil,
-			"time": time.Unix(1700000000, 0).UTC(),
+			"time":  time.Unix(1700000000, 0).UTC(),
 			"table": Table{"nested": "yes"}, "list": []any{int32(1), "two", Table{"three": int64(3)}},
 		},
 	}

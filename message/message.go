@@ -63,14 +63,18 @@ type Message struct {
 	// Publisher identifies the publishing connection (broker.Client.ID), for
 	// no-local subscriptions; 0 if unknown.
 	Publisher uint64
+	// ID is the broker's identity for the message, assigned at publish and
+	// kept by derived copies: protocols without a message id of their own
+	// derive one from it, the same for every queue the message reaches.
+	ID uint64
 
 	// nativeProto is the protocol of Native when it differs from Origin
 	// (a derived message keeps its source's native form).
 	nativeProto Protocol
 	decode      func(*Message) (*Properties, error)
 	once        sync.Once
-	props  atomic.Pointer[Properties]
-	err    error
+	props       atomic.Pointer[Properties]
+	err         error
 }
 
 // Properties are the header fields every protocol can express, plus the
@@ -159,6 +163,7 @@ func (m *Message) Derive(p *Properties) *Message {
 		GroupID:     m.GroupID,
 		Origin:      Internal,
 		Publisher:   m.Publisher,
+		ID:          m.ID,
 		Native:      m.Native,
 		nativeProto: m.nativeOrigin(),
 	}

@@ -4,7 +4,11 @@
 // which protocol produced them.
 package message
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Table is a typed property table: AMQP field tables, JMS message properties
 // and STOMP headers all map onto it. Values are limited to the types listed
@@ -80,4 +84,25 @@ func ValidValue(v any) bool {
 		return true
 	}
 	return false
+}
+
+// String renders the decimal as its value ("123.45" for scale 2, value
+// 12345).
+func (d Decimal) String() string {
+	s := strconv.FormatInt(int64(d.Value), 10)
+	if d.Scale == 0 {
+		return s
+	}
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	for len(s) <= int(d.Scale) {
+		s = "0" + s
+	}
+	s = s[:len(s)-int(d.Scale)] + "." + s[len(s)-int(d.Scale):]
+	if neg {
+		s = "-" + s
+	}
+	return s
 }

@@ -42,9 +42,10 @@ func (c *conn) ack(a *wire.MessageAck) error {
 		settle(ds, broker.Ack)
 		cs.limit.Shrink(len(ds))
 	case wire.AckPoison:
-		// The client gave up: dead-letter (ActiveMQ.DLQ for JMS queues).
+		// The client gave up: dead-letter (ActiveMQ.DLQ for JMS queues),
+		// recording its reason as ActiveMQ does.
 		ds := cs.find(a.FirstMessageId, a.LastMessageId, true)
-		settle(ds, broker.Reject)
+		settleCause(ds, broker.Reject, poisonCause(a.PoisonCause))
 		cs.limit.Shrink(len(ds))
 	case wire.AckExpired:
 		ds := cs.find(a.FirstMessageId, a.LastMessageId, true)
@@ -54,6 +55,17 @@ func (c *conn) ack(a *wire.MessageAck) error {
 		// Informational: the client redelivers locally after a rollback.
 	}
 	return nil
+}
+
+// poisonCause renders the client's reason like Java's Throwable.toString.
+func poisonCause(t *wire.Throwable) string {
+	if t == nil {
+		return "java.lang.Throwable: the client gave up on the message"
+	}
+	if t.Message.Valid {
+		return t.Class + ": " + t.Message.Value
+	}
+	return t.Class
 }
 
 // pull serves a MessagePull for a prefetch-0 consumer: grant one message;

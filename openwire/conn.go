@@ -179,7 +179,10 @@ func (c *conn) readFailed(err error) {
 func (c *conn) handle(cmd wire.Command) bool {
 	if c.client == nil {
 		switch cmd.(type) {
-		case *wire.ConnectionInfo, *wire.KeepAliveInfo, *wire.WireFormatInfo, *wire.ShutdownInfo:
+		// A failover client announces itself with ConnectionControl before
+		// ConnectionInfo on every reconnect.
+		case *wire.ConnectionInfo, *wire.KeepAliveInfo, *wire.WireFormatInfo, *wire.ShutdownInfo,
+			*wire.ConnectionControl, *wire.ConsumerControl, *wire.ControlCommand, *wire.FlushCommand:
 		default:
 			err := &jmsError{class: "JMSException", msg: fmt.Sprintf("%s before ConnectionInfo", wire.TypeName(cmd.DataStructureType()))}
 			c.log.Warn("command before ConnectionInfo; closing", "command", wire.TypeName(cmd.DataStructureType()))

@@ -122,10 +122,11 @@ func (c *conn) subscribe(cs *consumer, filter *broker.SelectorFilter) error {
 		if filter != nil {
 			opts.Filter = filter
 		}
-		for _, name := range compositeNames(info.Destination) {
+		for _, d := range compositeDests(info.Destination) {
+			name := d.PhysicalName
 			var q *broker.Queue
 			var err error
-			if info.Destination.Kind == wire.TempQueue {
+			if d.Kind == wire.TempQueue {
 				var ok bool
 				if q, ok = c.vhost.Queue(name); !ok {
 					return &jmsError{class: "InvalidDestinationException", msg: "Cannot subscribe to a deleted Destination: " + destinationURI(info.Destination)}
@@ -256,26 +257,19 @@ func (cs *consumer) close(lastDelivered int64) {
 	held := cs.dispatched
 	cs.dispatched = nil
 	cs.mu.Unlock()
-	seen := len(held)
-	switch lastDelivered {
-	case wire.LastDeliveredUnknown:
-	case wire.LastDeliveredNone:
-		seen = 0
-	default:
-		for i, d := range held {
-			if d.brokerSeq == lastDelivered {
-				seen = i + 1
-				break
-			}
-		}
-	}
 	var requeue, ret []*dispatched
-	for i, d := range held {
+	for _, d := range held {
 		if d.tx != nil && d.tx.prepared {
 			// A prepared XA transaction holds this message until it ends.
 			continue
 		}
-		if i < seen {
+		// The client names the last message its application saw (often
+		// one already acknowledged); broker sequence numbers grow in
+		// dispatch order, so everything up to it was seen and the rest was
+		// only prefetched.
+		seen := lastDelivered == wire.LastDeliveredUnknown ||
+			(lastDelivered != wire.LastDeliveredNone && d.brokerSeq <= lastDelivered)
+		if seen {
 			requeue = append(requeue, d)
 		} else {
 			ret = append(ret, d)
@@ -286,7 +280,9 @@ func (cs *consumer) close(lastDelivered int64) {
 }
 
 // settle applies an outcome to dispatched messages, grouped by queue.
-func settle(ds []*dispatched, o broker.Outcome) {
+func settle(ds []*dispatched, o broker.Outcome) { settleCause(ds, o, "") }
+
+func settleCause(ds []*dispatched, o broker.Outcome, cause string) {
 	if len(ds) == 0 {
 		return
 	}
@@ -299,7 +295,7 @@ func settle(ds []*dispatched, o broker.Outcome) {
 		byQueue[d.queue] = append(byQueue[d.queue], d.entry)
 	}
 	for _, q := range order {
-		q.Settle(byQueue[q], o)
+		q.SettleCause(byQueue[q], o, cause)
 	}
 }
 

@@ -170,9 +170,29 @@ func (s *Server) dispatchMessage(d broker.Delivery, q *broker.Queue) wire.Messag
 		wm.RedeliveryCounter = int32(d.DeliveryCount)
 		wm.BrokerOutTime = now
 		wm.CommandId, wm.ResponseRequired = 0, false
+		if d.Message.Origin == message.Internal {
+			s.presentDerived(wm, d.Message, q)
+		}
 		return cp
 	}
 	return s.fromNeutral(d.Message, q, seq, int32(d.DeliveryCount), now)
+}
+
+// presentDerived shows a broker-made copy of a JMS message (a dead letter)
+// the way ActiveMQ's DLQ copies look: the broker's headers (the failure
+// cause, x-death) as properties, no expiration, the old one kept in
+// originalExpiration, and OriginalDestination naming where it came from.
+func (s *Server) presentDerived(wm *wire.Message, m *message.Message, q *broker.Queue) {
+	props := jmsFromTable(m.Props().Headers)
+	if wm.Expiration != 0 && m.ExpiresAt == 0 {
+		props["originalExpiration"] = wm.Expiration
+	}
+	wm.Expiration = m.ExpiresAt
+	if wm.OriginalDestination == nil {
+		wm.OriginalDestination = wm.Destination
+	}
+	wm.Destination = destinationOfRoute(m, q)
+	_ = wm.SetProperties(props)
 }
 
 // fromNeutral builds a JMS message from a message another protocol sent:
@@ -180,10 +200,17 @@ func (s *Server) dispatchMessage(d broker.Delivery, q *broker.Queue) wire.Messag
 // the property table becomes JMS properties.
 func (s *Server) fromNeutral(m *message.Message, q *broker.Queue, seq uint64, redeliveries int32, now int64) wire.MessageCommand {
 	p := m.Props()
+	producer := &wire.ProducerId{ConnectionId: s.brokerID}
+	mid := &wire.MessageId{ProducerId: producer, ProducerSequenceId: int64(m.ID), BrokerSequenceId: int64(seq)}
+	if p.MessageID != "" {
+		// The publisher's own id is the JMSMessageID JMS consumers see; the
+		// broker's numbers still identify the message in acks.
+		mid.TextView = wire.Str(p.MessageID)
+	}
 	base := wire.Message{
-		ProducerId:        &wire.ProducerId{ConnectionId: "ID:junction-" + q.Name()},
+		ProducerId:        producer,
 		Destination:       destinationOf(m, q),
-		MessageId:         &wire.MessageId{ProducerId: &wire.ProducerId{ConnectionId: "ID:junction-" + q.Name()}, ProducerSequenceId: int64(seq), BrokerSequenceId: int64(seq)},
+		MessageId:         mid,
 		Persistent:        m.Persistent,
 		Expiration:        m.ExpiresAt,
 		Priority:          4,
@@ -210,8 +237,12 @@ func (s *Server) fromNeutral(m *message.Message, q *broker.Queue, seq uint64, re
 	if m.GroupID != "" {
 		base.GroupID = wire.Str(m.GroupID)
 	}
-	if len(p.Headers) > 0 {
-		_ = base.SetProperties(jmsFromTable(p.Headers))
+	props := jmsFromTable(p.Headers)
+	if p.AppID != "" {
+		props["JMSXAppID"] = p.AppID
+	}
+	if len(props) > 0 {
+		_ = base.SetProperties(props)
 	}
 	if strings.HasPrefix(p.ContentType, "text/") {
 		tm := &wire.ActiveMQTextMessage{Message: base}
@@ -272,6 +303,8 @@ func valueToJMS(v any) any {
 		return int64(x)
 	case time.Time:
 		return x.UnixMilli()
+	case message.Decimal:
+		return x.String()
 	case message.Table:
 		return jmsFromTable(x)
 	case []any:

@@ -35,6 +35,27 @@ func compositeNames(d *wire.Destination) []string {
 	return out
 }
 
+// compositeDests splits a composite destination whose parts may name their
+// own kind ("A,B,topic://T" sends to queues A and B and topic T).
+func compositeDests(d *wire.Destination) []*wire.Destination {
+	names := compositeNames(d)
+	if len(names) == 1 && names[0] == d.PhysicalName {
+		return []*wire.Destination{d}
+	}
+	out := make([]*wire.Destination, 0, len(names))
+	for _, n := range names {
+		part := &wire.Destination{Kind: d.Kind, PhysicalName: n}
+		switch {
+		case strings.HasPrefix(n, "queue://"):
+			part.Kind, part.PhysicalName = wire.Queue, n[len("queue://"):]
+		case strings.HasPrefix(n, "topic://"):
+			part.Kind, part.PhysicalName = wire.Topic, n[len("topic://"):]
+		}
+		out = append(out, part)
+	}
+	return out
+}
+
 // bindingKey turns an ActiveMQ topic pattern into an AMQP binding key:
 // ">" (the rest) becomes "#"; "*" (one segment) is the same in both.
 func bindingKey(name string) string {
@@ -132,4 +153,13 @@ func sameDurable(current, want message.Table) bool {
 		}
 	}
 	return true
+}
+
+// destinationOfRoute is where a broker-made copy now lives: the queue it
+// was routed to by the default exchange, or the consuming queue.
+func destinationOfRoute(m *message.Message, q *broker.Queue) *wire.Destination {
+	if m.Exchange == topicExchange {
+		return &wire.Destination{Kind: wire.Topic, PhysicalName: m.RoutingKey}
+	}
+	return &wire.Destination{Kind: wire.Queue, PhysicalName: q.Name()}
 }

@@ -25,12 +25,10 @@ func (c *conn) send(mc wire.MessageCommand) error {
 			return err
 		}
 	}
-	names := compositeNames(wm.Destination)
-	for _, name := range names {
-		d := wm.Destination
+	dests := compositeDests(wm.Destination)
+	for _, d := range dests {
 		native := mc
-		if len(names) > 1 {
-			d = &wire.Destination{Kind: wm.Destination.Kind, PhysicalName: name}
+		if d != wm.Destination {
 			native = withDestination(mc, d)
 		}
 		if err := c.checkSendable(d); err != nil {

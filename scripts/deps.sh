@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 # reads it); python3-pika, python3-amqplib, python3-stomp: second client
 # libraries; libactivemq-java (+ a JDK): the ActiveMQ JMS client and its
 # selector parser, which tests compare against.
-packages=(amqp-specs python3-pika python3-amqplib python3-stomp libactivemq-java)
+# libslf4j-java gives the ActiveMQ client a logger in the JMS suite.
+packages=(amqp-specs python3-pika python3-amqplib python3-stomp libactivemq-java libslf4j-java)
 if ! command -v javac >/dev/null 2>&1; then
   packages+=(openjdk-17-jdk-headless)
 fi

@@ -91,8 +91,9 @@ func (c *conn) info() ConnectionInfo {
 // stompError is a refusal reported to the client in an ERROR frame, after
 // which the connection closes (the protocol requires it).
 type stompError struct {
-	msg    string
-	detail string
+	msg     string
+	detail  string
+	headers []Header
 }
 
 func (e *stompError) Error() string { return e.msg }
@@ -188,6 +189,9 @@ func (c *conn) fail(err error, f *Frame) {
 			e.Set("receipt-id", r)
 		}
 	}
+	if se != nil {
+		e.Headers = append(e.Headers, se.headers...)
+	}
 	e.Set("content-type", "text/plain")
 	if detail == "" {
 		detail = msg
@@ -242,7 +246,8 @@ func (c *conn) connect(f *Frame) error {
 		}
 		if best == "" {
 			c.version = "1.2"
-			return &stompError{msg: "Supported protocol versions are 1.0,1.1,1.2", detail: "accept-version " + accept + " names no supported version"}
+			return &stompError{msg: "Supported protocol versions are 1.0,1.1,1.2", detail: "accept-version " + accept + " names no supported version",
+				headers: []Header{{"version", "1.0,1.1,1.2"}}}
 		}
 		c.version = best
 	} else if f.Command == "STOMP" {
@@ -314,12 +319,13 @@ func parseHeartBeat(s string) (int64, int64, error) {
 	return cx, cy, nil
 }
 
-// heartbeats sends an EOL when nothing else was written for the agreed
-// interval and drops a client silent past its own.
+// heartbeats sends an EOL whenever nothing was written for half the
+// agreed interval, so gaps stay below the interval whatever the ticker's
+// phase, and drops a client silent past its own.
 func (c *conn) heartbeats() {
 	tick := time.Second
-	if c.sendEvery > 0 && c.sendEvery/2 < tick {
-		tick = max(c.sendEvery/2, 10*time.Millisecond)
+	if c.sendEvery > 0 && c.sendEvery/4 < tick {
+		tick = max(c.sendEvery/4, 5*time.Millisecond)
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -328,7 +334,7 @@ func (c *conn) heartbeats() {
 		case <-c.done:
 			return
 		case now := <-t.C:
-			if c.sendEvery > 0 && now.Sub(c.out.LastWrite()) >= c.sendEvery {
+			if c.sendEvery > 0 && now.Sub(c.out.LastWrite()) >= c.sendEvery/2 {
 				c.out.Append(func(b []byte) []byte { return append(b, '\n') })
 			}
 			if c.readTimeout > 0 && now.Sub(time.Unix(0, c.lastRead.Load())) > c.readTimeout {

@@ -1,6 +1,7 @@
 package stomp
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -34,6 +35,11 @@ func (c *conn) coreMessage(f *Frame, exchange, key string) (*message.Message, er
 		nf := *f
 		nf.Headers = append([]Header{{"reply-to", "/queue/" + real}}, f.Headers...)
 		f = &nf
+	}
+	if uid, ok := f.Get("user-id"); ok && uid != c.user.Name {
+		// The user id is a claim other protocols trust (AMQP validates it
+		// too); nobody may send as someone else.
+		return nil, errorf("user-id header set to '%s' but authenticated user was '%s'", uid, c.user.Name)
 	}
 	m := message.New(message.STOMP, nil, decodeFrameProps)
 	m.Native = f
@@ -75,7 +81,7 @@ func decodeFrameProps(m *message.Message) (*message.Properties, error) {
 		return &message.Properties{}, nil
 	}
 	p := &message.Properties{
-		ContentType:     f.Value("content-type"),
+		ContentType:     contentType(f),
 		ContentEncoding: f.Value("content-encoding"),
 		CorrelationID:   f.Value("correlation-id"),
 		Type:            f.Value("type"),
@@ -102,6 +108,19 @@ func decodeFrameProps(m *message.Message) (*message.Properties, error) {
 		p.Headers[h.Name] = h.Value
 	}
 	return p, nil
+}
+
+// contentType is the frame's content-type; a frame with neither
+// content-type nor content-length is text, as ActiveMQ's STOMP adapter
+// treats it (JMS consumers get a TextMessage).
+func contentType(f *Frame) string {
+	if ct, ok := f.Get("content-type"); ok {
+		return ct
+	}
+	if _, ok := f.Get("content-length"); !ok {
+		return "text/plain"
+	}
+	return ""
 }
 
 // messageFrame renders a delivery as a MESSAGE frame.
@@ -189,6 +208,39 @@ func headerValue(v any) string {
 		return strconv.FormatFloat(float64(x), 'g', -1, 32)
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
+	case message.Decimal:
+		return x.String()
+	case message.Table, []any:
+		// Structured values travel as JSON, the one text form every STOMP
+		// client can parse.
+		b, err := json.Marshal(jsonValue(v))
+		if err == nil {
+			return string(b)
+		}
 	}
 	return fmt.Sprint(v)
+}
+
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case message.Table:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = jsonValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = jsonValue(e)
+		}
+		return out
+	case []byte:
+		return string(x)
+	case message.Decimal:
+		return x.String()
+	case time.Time:
+		return x.UnixMilli()
+	}
+	return v
 }

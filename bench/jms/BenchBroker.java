@@ -1,0 +1,35 @@
+import java.io.File;
+
+import org.apache.activemq.broker.BrokerService;
+import org.apache.activemq.broker.TransportConnector;
+import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
+
+/**
+ * An ActiveMQ 5.17 broker configured as Debian's stock instance
+ * (/etc/activemq/instances-available/main/activemq.xml): KahaDB in DIR, one OpenWire
+ * connector on loopback, every other setting at its default, no authentication.
+ * Prints {@code READY tcp://127.0.0.1:PORT} and runs until killed.
+ *
+ * <pre>java -cp CLASSES:/usr/share/activemq/lib/* BenchBroker PORT DIR</pre>
+ */
+public final class BenchBroker {
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: BenchBroker PORT DIR (PORT 0 picks a free one)");
+            System.exit(2);
+        }
+        BrokerService b = new BrokerService();
+        b.setBrokerName("bench");
+        b.setUseJmx(false);
+        b.setDataDirectoryFile(new File(args[1]));
+        KahaDBPersistenceAdapter kaha = new KahaDBPersistenceAdapter();
+        kaha.setDirectory(new File(args[1], "kahadb"));
+        b.setPersistenceAdapter(kaha);
+        TransportConnector c = b.addConnector("tcp://127.0.0.1:" + Integer.parseInt(args[0]));
+        b.start();
+        b.waitUntilStarted();
+        System.out.println("READY tcp://127.0.0.1:" + c.getConnectUri().getPort());
+        System.out.flush();
+        b.waitUntilStopped();
+    }
+}
