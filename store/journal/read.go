@@ -28,6 +28,7 @@ func (j *Journal) Read(p Pos) (Record, error) {
 	if i := s.find(p.Off); i >= 0 {
 		size = s.recs[i].size
 	}
+	written := s.written // guarded by j.mu; the writer advances it
 	j.mu.Unlock()
 
 	s.fmu.RLock()
@@ -42,7 +43,7 @@ func (j *Journal) Read(p Pos) (Record, error) {
 		}
 		size = hdrSize + min(decodeHeader(hb[:]).length, maxPayload)
 	}
-	if size > s.written-p.Off {
+	if size > written-p.Off {
 		return Record{}, fmt.Errorf("read %v: %w", p, ErrNotFound)
 	}
 	buf := make([]byte, size)

@@ -1,0 +1,665 @@
+package store
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/junctionmq/junction/store/journal"
+)
+
+// Recovery receives what survived, once, from Recover. Nil callbacks are
+// skipped. The callbacks run on the goroutine that called Recover, after
+// the store has settled its state; they may call the Store.
+type Recovery struct {
+	// Definitions is called for each definition, sorted by kind and key.
+	Definitions func(kind, key string, value []byte)
+	// Message is called for each (queue, seq) still referenced: queues in
+	// ascending id, seqs ascending within a queue. deliveries is the last
+	// count given to Delivered (0: never delivered; the broker should mark
+	// the message redelivered when it is above 0). body is nil when not
+	// loaded (see BodiesPerQueue): keep ref and call ReadMessage at
+	// dispatch. A fan-out message is reported once per queue, same ref.
+	Message func(q QueueID, seq uint64, ref MsgRef, body []byte, deliveries uint32)
+	// Prepared is called for each prepared transaction, sorted by xid,
+	// with its enqueues (not visible until Commit) and its acks (the broker
+	// keeps those messages locked until Commit or Rollback).
+	Prepared func(tx TxID, enqueues []PreparedEnqueue, acks []Target)
+	// BodiesPerQueue says which bodies Message gets: 0 none, n > 0 the
+	// first n of each queue (by seq), negative all. Prepared enqueues get
+	// their bodies unless it is 0.
+	BodiesPerQueue int
+}
+
+// PreparedEnqueue is one enqueue of a prepared transaction.
+type PreparedEnqueue struct {
+	Ref     MsgRef
+	Targets []Target
+	Body    []byte
+}
+
+type rdef struct {
+	pos   journal.Pos
+	seq   uint64
+	value []byte
+}
+
+type rtx struct {
+	pos journal.Pos
+	rec txRec
+}
+
+type rref struct {
+	pos journal.Pos
+	rec refRec
+}
+
+type rpurge struct {
+	pos journal.Pos
+	rec purgeRec
+}
+
+// rstate collects what Replay shows; Replay order is not the order of
+// events (compaction moves records), so nothing is decided until the end.
+type rstate struct {
+	max      uint64
+	keepAll  bool
+	defs     map[defKey][]rdef
+	txmsgs   map[uint64][]*message // by transaction number
+	prepares map[uint64]rtx
+	commits  map[uint64]rtx
+	ackrefs  []rref
+	delivs   []rref
+	purges   []rpurge
+	bodies   map[uint64][]byte // by message id, when all bodies are kept
+}
+
+// Recover reads the journal, rebuilds the store's state and reports it
+// through r. Call it once, after Open and before any write. On error the
+// store stays unusable for writes; Close it.
+func (s *Store) Recover(r Recovery) error {
+	rep, err := s.rebuild(r)
+	if err != nil {
+		return err
+	}
+	return s.deliver(r, rep)
+}
+
+// rebuild replays the journal and settles the state under s.mu.
+func (s *Store) rebuild(r Recovery) (*report, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.phase != phaseOpened {
+		if s.phase == phaseClosed {
+			return nil, ErrClosed
+		}
+		return nil, errors.New("store: Recover called twice")
+	}
+	s.phase = phaseRecovering
+	rs := &rstate{
+		keepAll:  r.BodiesPerQueue < 0,
+		defs:     make(map[defKey][]rdef),
+		txmsgs:   make(map[uint64][]*message),
+		prepares: make(map[uint64]rtx),
+		commits:  make(map[uint64]rtx),
+		bodies:   make(map[uint64][]byte),
+	}
+	err := s.j.Replay(func(p journal.Pos, rec journal.Record) error {
+		if !rec.Cancels.IsZero() {
+			return nil // the journal already applied it to liveness
+		}
+		if err := s.collect(rs, p, rec); err != nil {
+			return fmt.Errorf("record at %v (type %d): %w", p, rec.Type, err)
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.resolveLocked(rs)
+	}
+	if err != nil {
+		s.failed = fmt.Errorf("store: recover: %w", err)
+		return nil, s.failed
+	}
+	s.next = rs.max + 1
+	s.phase = phaseRunning
+	go s.maintain()
+	return s.reportLocked(rs, r.BodiesPerQueue), nil
+}
+
+func (rs *rstate) bump(vs ...uint64) {
+	for _, v := range vs {
+		rs.max = max(rs.max, v)
+	}
+}
+
+// collect decodes one positive record. Every id it names raises the next
+// sequence, live or not, so that no new id ever matches an old record.
+func (s *Store) collect(rs *rstate, p journal.Pos, rec journal.Record) error {
+	live := s.j.Live(p)
+	switch rec.Type {
+	case recDef:
+		d, err := decodeDef(rec.Payload)
+		if err != nil {
+			return err
+		}
+		rs.bump(d.seq)
+		if live {
+			k := defKey{d.kind, d.key}
+			rs.defs[k] = append(rs.defs[k], rdef{pos: p, seq: d.seq, value: d.value})
+		}
+	case recMsg, recTxMsg:
+		d, err := decodeMsg(rec.Payload)
+		if err != nil {
+			return err
+		}
+		rs.bump(d.id, d.x)
+		if !live {
+			return nil
+		}
+		m := &message{id: d.id, pos: p, size: uint32(len(d.body)), targets: d.targets}
+		if rs.keepAll {
+			rs.bodies[d.id] = d.body
+		}
+		if rec.Type == recTxMsg {
+			rs.txmsgs[d.x] = append(rs.txmsgs[d.x], m)
+			return nil
+		}
+		m.vis = visOf(d)
+		s.countMsgLocked(len(d.body))
+		return s.recoverVisibleLocked(m, d.x == 0)
+	case recAckRef, recDelivered:
+		d, err := decodeRef(rec.Payload, rec.Type == recDelivered)
+		if err != nil {
+			return err
+		}
+		rs.bump(d.id)
+		if live && rec.Type == recAckRef {
+			rs.ackrefs = append(rs.ackrefs, rref{p, d})
+		} else if live {
+			rs.delivs = append(rs.delivs, rref{p, d})
+		}
+	case recPurge:
+		d, err := decodePurge(rec.Payload)
+		if err != nil {
+			return err
+		}
+		rs.bump(d.seq)
+		if live {
+			rs.purges = append(rs.purges, rpurge{p, d})
+		}
+	case recPrepare, recCommit:
+		d, err := decodeTx(rec.Payload, rec.Type == recPrepare)
+		if err != nil {
+			return err
+		}
+		rs.bump(d.num, d.seq)
+		for _, a := range d.acks {
+			rs.bump(a.id)
+		}
+		to := rs.commits
+		if rec.Type == recPrepare {
+			to = rs.prepares
+		}
+		if _, dup := to[d.num]; dup && live {
+			return fmt.Errorf("transaction %d has two live records of this type", d.num)
+		}
+		if live {
+			to[d.num] = rtx{p, d}
+		}
+	default:
+		return fmt.Errorf("unknown or misplaced record type %d", rec.Type)
+	}
+	return nil
+}
+
+// recoverVisibleLocked indexes a recovered visible message. Should two
+// live records claim one (queue, seq), which the store never writes, the
+// newer message keeps it.
+func (s *Store) recoverVisibleLocked(m *message, bare bool) error {
+	if bare && len(m.targets) == 1 && m.commit == nil {
+		t := m.targets[0]
+		qs := s.queueLocked(t.Queue)
+		if old, dup := qs.refs[t.Seq]; dup {
+			if old.id == m.id {
+				return fmt.Errorf("two live messages with id %d", m.id)
+			}
+			if old.id > m.id {
+				s.log.Warn("store: recover: two messages for one queue seq", "queue", t.Queue, "seq", t.Seq)
+				s.dropRecoveredLocked(m)
+				return nil
+			}
+			s.dropRefLocked(qs, t.Seq, old)
+		}
+		qs.refs[t.Seq] = slot{id: m.id, pos: m.pos, size: m.size}
+		s.cnt.refs++
+		return nil
+	}
+	if s.shared[m.id] != nil {
+		return fmt.Errorf("two live messages with id %d", m.id)
+	}
+	s.shared[m.id] = m
+	for _, t := range m.targets {
+		qs := s.queueLocked(t.Queue)
+		if old, dup := qs.refs[t.Seq]; dup {
+			if old.id == m.id {
+				return fmt.Errorf("two live messages with id %d", m.id)
+			}
+			s.log.Warn("store: recover: two messages for one queue seq", "queue", t.Queue, "seq", t.Seq)
+			if old.id > m.id {
+				s.disclaimLocked(m, t)
+				continue
+			}
+			s.dropRefLocked(qs, t.Seq, old)
+		}
+		qs.refs[t.Seq] = slot{id: m.id, shared: true}
+		m.refs++
+		s.cnt.refs++
+	}
+	return nil
+}
+
+// dropRefLocked removes a conflicting reference found during recovery; a
+// message left without references is cancelled.
+func (s *Store) dropRefLocked(qs *queue, seq uint64, sl slot) {
+	delete(qs.refs, seq)
+	s.cnt.refs--
+	if !sl.shared {
+		s.killRecoveredLocked(sl.pos)
+		s.cnt.msgs--
+		s.cnt.bytes -= int64(sl.size)
+		return
+	}
+	m := s.shared[sl.id]
+	if m.refs--; m.refs == 0 {
+		s.dropRecoveredLocked(m)
+		return
+	}
+	s.disclaimLocked(m, Target{qs.id, seq})
+}
+
+// disclaimLocked writes a partial ack of a shared message's target that
+// recovery gave to another message, so the next recovery decides alike.
+func (s *Store) disclaimLocked(m *message, t Target) {
+	var b [24]byte
+	p, err := s.appendRawLocked(journal.Record{Type: recAckRef, Payload: encodeRef(b[:0], refRec{id: m.id, q: t.Queue, seq: t.Seq}, false)}, nil)
+	if err != nil {
+		s.log.Error("store: recover: recording a dropped reference", "err", err)
+		return
+	}
+	m.ackrefs = append(m.ackrefs, p)
+}
+
+// dropRecoveredLocked cancels a message that recovery found unreferenced.
+func (s *Store) dropRecoveredLocked(m *message) {
+	s.killRecoveredLocked(m.pos)
+	if s.shared[m.id] == m {
+		s.messageDiedLocked(m, nil)
+	} else {
+		s.cnt.msgs--
+		s.cnt.bytes -= int64(m.size)
+	}
+}
+
+// killRecoveredLocked cancels a record durably: recovery cannot tell what
+// else would keep a released record dead after the next restart.
+func (s *Store) killRecoveredLocked(p journal.Pos) {
+	if _, err := s.appendRawLocked(journal.Record{Type: recAck, Cancels: p}, nil); err != nil && !errors.Is(err, journal.ErrNotLive) {
+		s.log.Error("store: recover: cancelling a dead record", "pos", p.String(), "err", err)
+	}
+}
+
+// resolveLocked turns the collected records into the live state, writing
+// what recovery learned must be written (cancels of superseded records,
+// acks of committed transactions not yet applied).
+func (s *Store) resolveLocked(rs *rstate) error {
+	for k, list := range rs.defs {
+		best := 0
+		for i, d := range list {
+			if d.seq > list[best].seq {
+				best = i
+			}
+		}
+		for i, d := range list {
+			if i != best {
+				s.appendRawLocked(journal.Record{Type: recUndef, Cancels: d.pos}, nil)
+			}
+		}
+		s.defs[k] = defEntry{pos: list[best].pos, seq: list[best].seq}
+	}
+	acks, err := s.resolveTxsLocked(rs)
+	if err != nil {
+		return err
+	}
+	for _, a := range rs.ackrefs {
+		t := Target{a.rec.q, a.rec.seq}
+		m := s.shared[a.rec.id]
+		if m == nil || m.tx != nil || !s.isSharedRefLocked(t, m.id) {
+			s.j.Release(a.pos)
+			continue
+		}
+		qs := s.queues[t.Queue]
+		delete(qs.refs, t.Seq)
+		s.cnt.refs--
+		m.refs--
+		m.ackrefs = append(m.ackrefs, a.pos)
+	}
+	sort.Slice(rs.purges, func(a, b int) bool { return rs.purges[a].rec.seq < rs.purges[b].rec.seq })
+	for _, rp := range rs.purges {
+		s.recoverPurgeLocked(rp)
+	}
+	for _, m := range s.shared {
+		if m.tx == nil && m.refs == 0 { // all its queues acked it: cancel lost
+			s.dropRecoveredLocked(m)
+		}
+	}
+	for _, ca := range acks {
+		s.reapplyAcksLocked(ca.cm, ca.acks)
+	}
+	for _, c := range s.commits {
+		s.maybeEndCommitLocked(c)
+	}
+	for _, d := range rs.delivs {
+		s.recoverDeliveryLocked(d)
+	}
+	for _, m := range s.shared {
+		if m.tx == nil && m.commit == nil && len(m.targets) == 1 {
+			s.maybeDemoteLocked(m)
+		}
+	}
+	for q, qs := range s.queues {
+		s.dropQueueIfEmptyLocked(q, qs)
+	}
+	return nil
+}
+
+type commitAcks struct {
+	cm   *commit
+	acks []ackTarget
+}
+
+// resolveTxsLocked settles transactions: committed ones become visible
+// (their acks are returned, to re-apply), prepared ones are rebuilt, and
+// messages of transactions that reached neither state are released.
+func (s *Store) resolveTxsLocked(rs *rstate) ([]commitAcks, error) {
+	nums := make(map[uint64]struct{})
+	for n := range rs.txmsgs {
+		nums[n] = struct{}{}
+	}
+	for n := range rs.prepares {
+		nums[n] = struct{}{}
+	}
+	for n := range rs.commits {
+		nums[n] = struct{}{}
+	}
+	var out []commitAcks
+	for n := range nums {
+		msgs := rs.txmsgs[n]
+		// Replay order is not append order after compaction; ids are.
+		slices.SortFunc(msgs, func(a, b *message) int { return cmp.Compare(a.id, b.id) })
+		c, committed := rs.commits[n]
+		p, prepared := rs.prepares[n]
+		switch {
+		case committed:
+			cm := &commit{num: n, pos: c.pos}
+			s.commits[n] = cm
+			for _, m := range msgs {
+				m.vis, m.commit = c.rec.seq, cm
+				cm.orig++
+				s.countMsgLocked(int(m.size))
+				if err := s.recoverVisibleLocked(m, false); err != nil {
+					return nil, err
+				}
+			}
+			if prepared {
+				s.appendRawLocked(journal.Record{Type: recEndTx, Cancels: p.pos}, nil)
+			}
+			out = append(out, commitAcks{cm, c.rec.acks})
+		case prepared:
+			id := p.rec.xid
+			if _, dup := s.txs[id]; dup {
+				return nil, fmt.Errorf("two prepared transactions named %v", id)
+			}
+			t := &txn{id: id, num: n, prepared: true, ppos: p.pos, acks: p.rec.acks, msgs: msgs}
+			for _, m := range msgs {
+				if s.shared[m.id] != nil {
+					return nil, fmt.Errorf("two live messages with id %d", m.id)
+				}
+				m.tx = t
+				s.shared[m.id] = m
+				s.countMsgLocked(int(m.size))
+			}
+			if len(msgs) != int(p.rec.nmsgs) {
+				s.log.Warn("store: recover: prepared transaction is missing messages",
+					"tx", id.String(), "want", p.rec.nmsgs, "have", len(msgs))
+			}
+			s.txs[id] = t
+		default:
+			for _, m := range msgs {
+				s.j.Release(m.pos) // never committed nor prepared
+			}
+		}
+	}
+	return out, nil
+}
+
+// recoverPurgeLocked applies a purge record to what recovery rebuilt. It
+// stays live if it dropped anything: those records are still on disk.
+func (s *Store) recoverPurgeLocked(rp rpurge) {
+	p := &purge{rec: rp.rec, pos: rp.pos, segs: make(map[uint32]probe)}
+	qs := s.queues[rp.rec.q]
+	if qs != nil {
+		for seq, sl := range qs.refs {
+			vis := sl.id
+			if sl.shared {
+				vis = s.shared[sl.id].vis
+			}
+			if p.covers(Target{rp.rec.q, seq}, vis) {
+				s.purgeRefLocked(qs, seq, sl, p)
+			}
+		}
+	}
+	if len(p.segs) == 0 {
+		s.j.Release(p.pos)
+		return
+	}
+	s.addPurgeLocked(s.queueLocked(rp.rec.q), p)
+}
+
+// reapplyAcksLocked applies a commit record's acks that did not become
+// durable before the crash; the record stays until they are.
+func (s *Store) reapplyAcksLocked(cm *commit, acks []ackTarget) {
+	var ac *countdown
+	for _, a := range acks {
+		t := Target{a.q, a.seq}
+		if !s.isLiveRefLocked(t, a.id) {
+			continue
+		}
+		if ac == nil {
+			cm.acksPending = true
+			ac = s.note.countdown(func(err error) {
+				if err != nil {
+					return
+				}
+				s.mu.Lock()
+				cm.acksPending = false
+				s.maybeEndCommitLocked(cm)
+				s.mu.Unlock()
+			})
+		}
+		qs := s.queues[a.q]
+		if err := s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], ac.add()); err != nil {
+			s.log.Error("store: recover: re-applying a committed ack", "queue", a.q, "seq", a.seq, "err", err)
+		}
+	}
+	if ac != nil {
+		ac.finish()
+	}
+}
+
+// recoverDeliveryLocked keeps the highest delivery count per reference.
+func (s *Store) recoverDeliveryLocked(d rref) {
+	t := Target{d.rec.q, d.rec.seq}
+	if !s.isLiveRefLocked(t, d.rec.id) {
+		s.j.Release(d.pos)
+		return
+	}
+	qs := s.queues[t.Queue]
+	if qs.deliv == nil {
+		qs.deliv = make(map[uint64]delivery)
+	}
+	if old, ok := qs.deliv[t.Seq]; ok {
+		if old.count >= d.rec.count {
+			s.j.Release(d.pos)
+			return
+		}
+		s.j.Release(old.pos)
+	}
+	qs.deliv[t.Seq] = delivery{pos: d.pos, count: d.rec.count}
+}
+
+// report is what Recover hands to the callbacks, gathered under s.mu.
+type report struct {
+	defs     []rdefOut
+	queues   []QueueID
+	msgs     map[QueueID][]rmsgOut
+	prepared []*preparedOut
+}
+
+type rdefOut struct {
+	kind, key string
+	value     []byte
+}
+
+type rmsgOut struct {
+	seq   uint64
+	ref   MsgRef
+	deliv uint32
+	body  []byte
+	read  bool // load the body with ReadMessage before reporting
+}
+
+type preparedOut struct {
+	id   TxID
+	encs []PreparedEnqueue
+	read []bool
+	acks []Target
+}
+
+func (s *Store) reportLocked(rs *rstate, bodies int) *report {
+	rep := &report{msgs: make(map[QueueID][]rmsgOut, len(s.queues))}
+	for k, d := range s.defs {
+		for _, c := range rs.defs[k] {
+			if c.pos == d.pos {
+				rep.defs = append(rep.defs, rdefOut{k.kind, k.key, c.value})
+			}
+		}
+	}
+	sort.Slice(rep.defs, func(a, b int) bool {
+		if c := strings.Compare(rep.defs[a].kind, rep.defs[b].kind); c != 0 {
+			return c < 0
+		}
+		return rep.defs[a].key < rep.defs[b].key
+	})
+	for q, qs := range s.queues {
+		if len(qs.refs) == 0 {
+			continue
+		}
+		rep.queues = append(rep.queues, q)
+		seqs := make([]uint64, 0, len(qs.refs))
+		for seq := range qs.refs {
+			seqs = append(seqs, seq)
+		}
+		slices.Sort(seqs)
+		list := make([]rmsgOut, 0, len(seqs))
+		for _, seq := range seqs {
+			sl := qs.refs[seq]
+			ref := MsgRef{id: sl.id, q: q, seq: seq}
+			if sl.shared { // one ref for all its queues: the first target's
+				t := s.shared[sl.id].targets[0]
+				ref.q, ref.seq = t.Queue, t.Seq
+			}
+			list = append(list, rmsgOut{seq: seq, ref: ref, deliv: qs.deliv[seq].count})
+		}
+		for i := range list {
+			switch {
+			case bodies < 0:
+				list[i].body = rs.bodies[list[i].ref.id]
+			case i < bodies:
+				list[i].read = true
+			}
+		}
+		rep.msgs[q] = list
+	}
+	slices.Sort(rep.queues)
+	for _, t := range s.txs {
+		po := &preparedOut{id: t.id}
+		for _, m := range t.msgs {
+			pe := PreparedEnqueue{Ref: MsgRef{id: m.id, q: m.targets[0].Queue, seq: m.targets[0].Seq},
+				Targets: append([]Target(nil), m.targets...)}
+			if bodies < 0 {
+				pe.Body = rs.bodies[m.id]
+			}
+			po.encs = append(po.encs, pe)
+			po.read = append(po.read, bodies > 0)
+		}
+		for _, a := range t.acks {
+			po.acks = append(po.acks, Target{a.q, a.seq})
+		}
+		rep.prepared = append(rep.prepared, po)
+	}
+	sort.Slice(rep.prepared, func(a, b int) bool { return rep.prepared[a].id.String() < rep.prepared[b].id.String() })
+	return rep
+}
+
+// deliver runs the callbacks without s.mu, reading bodies as asked.
+func (s *Store) deliver(r Recovery, rep *report) error {
+	if r.Definitions != nil {
+		for _, d := range rep.defs {
+			r.Definitions(d.kind, d.key, d.value)
+		}
+	}
+	read := func(ref MsgRef, cache map[uint64][]byte) ([]byte, error) {
+		if b, ok := cache[ref.id]; ok {
+			return b, nil
+		}
+		b, err := s.ReadMessage(ref)
+		if err != nil {
+			return nil, fmt.Errorf("store: recover: load body: %w", err)
+		}
+		cache[ref.id] = b
+		return b, nil
+	}
+	cache := make(map[uint64][]byte)
+	if r.Message != nil {
+		for _, q := range rep.queues {
+			for _, m := range rep.msgs[q] {
+				if m.read {
+					b, err := read(m.ref, cache)
+					if err != nil && !errors.Is(err, ErrNoMessage) {
+						return err
+					}
+					m.body = b
+				}
+				r.Message(q, m.seq, m.ref, m.body, m.deliv)
+			}
+		}
+	}
+	if r.Prepared != nil {
+		for _, p := range rep.prepared {
+			for i := range p.encs {
+				if p.read[i] {
+					b, err := read(p.encs[i].Ref, cache)
+					if err != nil && !errors.Is(err, ErrNoMessage) {
+						return err
+					}
+					p.encs[i].Body = b
+				}
+			}
+			r.Prepared(p.id, p.encs, p.acks)
+		}
+	}
+	return nil
+}
