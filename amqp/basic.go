@@ -244,9 +244,16 @@ func (ch *channel) txCommit(m *wire.TxCommit) error {
 	if ch.tx == nil {
 		return &wire.Error{Code: wire.PreconditionFailed, Text: "channel is not transactional", ClassID: 90, MethodID: 20}
 	}
-	ch.tx.Commit()
 	ch.txAcks = nil
-	ch.conn.writeMethod(ch.id, &wire.TxCommitOK{})
+	// commit-ok only once the transaction is on disk.
+	ch.tx.Commit(func(err error) {
+		if err != nil {
+			ch.conn.log.Error("transaction could not be stored", "channel", ch.id, "err", err)
+			ch.conn.forceClose("transaction could not be stored")
+			return
+		}
+		ch.conn.writeMethod(ch.id, &wire.TxCommitOK{})
+	})
 	return nil
 }
 

@@ -59,11 +59,13 @@ type conn struct {
 	chMu     sync.Mutex // guards channels for readers outside serve
 	channels map[uint16]*channel
 
-	block    blockState
-	lastRead atomic.Int64 // unix nanos of the last frame read
-	closing  atomic.Bool  // connection.close sent; waiting for close-ok
-	done     chan struct{}
-	once     sync.Once
+	block       blockState
+	confirmOnce sync.Once
+	confirmWake chan struct{}
+	lastRead    atomic.Int64 // unix nanos of the last frame read
+	closing     atomic.Bool  // connection.close sent; waiting for close-ok
+	done        chan struct{}
+	once        sync.Once
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -389,10 +391,45 @@ func (c *conn) connectionMethod(m wire.Method) error {
 // flushConfirms sends coalesced publisher confirms once the reader has
 // consumed everything the client sent so far.
 func (c *conn) flushConfirms() {
+	c.chMu.Lock()
+	chans := make([]*channel, 0, len(c.channels))
 	for _, ch := range c.channels {
+		if ch.confirm.enabled {
+			chans = append(chans, ch)
+		}
+	}
+	c.chMu.Unlock()
+	for _, ch := range chans {
 		if ch.confirm.pending() {
 			ch.flushConfirms()
 		}
+	}
+}
+
+// startConfirmFlusher runs, once per connection in confirm mode, the
+// goroutine that sends confirms settled by the store. Waking it rather
+// than writing from the store's goroutine lets one write carry every
+// confirm a group commit settled.
+func (c *conn) startConfirmFlusher() {
+	c.confirmOnce.Do(func() {
+		c.confirmWake = make(chan struct{}, 1)
+		go func() {
+			for {
+				select {
+				case <-c.done:
+					return
+				case <-c.confirmWake:
+					c.flushConfirms()
+				}
+			}
+		}()
+	})
+}
+
+func (c *conn) wakeConfirms() {
+	select {
+	case c.confirmWake <- struct{}{}:
+	default:
 	}
 }
 

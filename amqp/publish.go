@@ -2,6 +2,7 @@ package amqp
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/junctionmq/junction/amqp/wire"
@@ -123,22 +124,35 @@ func (ch *channel) publishComplete() error {
 		return nil
 	}
 
-	res, err := ch.conn.vhost.Publish(ch.conn.client, msg, extraKeys)
+	if !ch.confirm.enabled {
+		res, err := ch.conn.vhost.Publish(ch.conn.client, msg, extraKeys)
+		if err != nil {
+			return brokerError(err, pub)
+		}
+		if pub.Mandatory && !res.Routed() {
+			ch.basicReturn(msg, wire.NoRoute, "NO_ROUTE")
+		}
+		return nil
+	}
+	seq := ch.confirm.assign()
+	var pending *storedConfirm
+	var onStored func(error)
+	if msg.Persistent {
+		pending = &storedConfirm{ch: ch, seq: seq}
+		onStored = pending.stored
+	}
+	res, err := ch.conn.vhost.PublishDurable(ch.conn.client, msg, extraKeys, onStored)
 	if err != nil {
 		return brokerError(err, pub)
 	}
 	if pub.Mandatory && !res.Routed() {
+		// The return goes out before the confirm, as RabbitMQ orders them.
 		ch.basicReturn(msg, wire.NoRoute, "NO_ROUTE")
 	}
-	if ch.confirm.enabled {
-		ch.confirm.nextSeq++
-		if res.Rejected > 0 {
-			ch.writeConfirm(ch.confirm.flush())
-			ch.conn.writeMethod(ch.id, &wire.BasicNack{DeliveryTag: ch.confirm.nextSeq})
-			ch.confirm.sent = ch.confirm.nextSeq
-		} else {
-			ch.confirm.ackedUpTo = ch.confirm.nextSeq
-		}
+	if res.Stored {
+		pending.published(res.Rejected > 0)
+	} else {
+		ch.confirm.resolve(seq, res.Rejected == 0)
 	}
 	return nil
 }
@@ -182,44 +196,135 @@ func (ch *channel) basicReturn(msg *message.Message, code uint16, text string) {
 	})
 }
 
-// confirmState tracks publisher confirms. Results are known in publish
-// order (routing is synchronous), so consecutive acks coalesce into one
-// basic.ack with multiple=true, sent when the reader drains its input.
+// confirmState tracks publisher confirms. A transient message is
+// confirmed when routed; a persistent one on a durable queue once the store
+// has it on disk, which happens on the store's goroutine, in any order
+// relative to other channels. Results are kept per sequence number and
+// sent as the longest settled prefix: consecutive acks coalesce into one
+// basic.ack with multiple=true.
 type confirmState struct {
-	enabled   bool
-	nextSeq   uint64 // sequence number of the last publish
-	ackedUpTo uint64 // acks not yet sent cover (sent, ackedUpTo]
-	sent      uint64 // everything ≤ sent has been confirmed to the client
+	enabled bool // reader-owned
+
+	mu      sync.Mutex
+	nextSeq uint64  // the last sequence number handed out
+	sent    uint64  // everything ≤ sent has been confirmed to the client
+	results []uint8 // results[i] is for seq sent+1+i: 0 pending, 1 ack, 2 nack
 }
 
-func (s *confirmState) pending() bool { return s.ackedUpTo > s.sent }
+const (
+	confirmPending uint8 = iota
+	confirmAck
+	confirmNack
+)
 
-// flush returns the ack to send (0 if none) and marks it sent.
-func (s *confirmState) flush() (tag uint64, multiple bool) {
-	if s.ackedUpTo <= s.sent {
-		return 0, false
-	}
-	tag, multiple = s.ackedUpTo, s.ackedUpTo-s.sent > 1
-	s.sent = s.ackedUpTo
-	return tag, multiple
+func (s *confirmState) assign() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextSeq++
+	s.results = append(s.results, confirmPending)
+	return s.nextSeq
 }
 
-func (ch *channel) writeConfirm(tag uint64, multiple bool) {
-	if tag == 0 {
+// resolve records a result; the first one for a sequence number counts.
+func (s *confirmState) resolve(seq uint64, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq <= s.sent {
 		return
 	}
-	ch.conn.out.Append(func(b []byte) []byte {
-		b, _ = (&wire.BasicAck{DeliveryTag: tag, Multiple: multiple}).AppendFrame(b, ch.id)
-		return b
-	})
+	i := seq - s.sent - 1
+	if i < uint64(len(s.results)) && s.results[i] == confirmPending {
+		if ok {
+			s.results[i] = confirmAck
+		} else {
+			s.results[i] = confirmNack
+		}
+	}
 }
 
-func (ch *channel) flushConfirms() { ch.writeConfirm(ch.confirm.flush()) }
+func (s *confirmState) pending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.results) > 0 && s.results[0] != confirmPending
+}
+
+// flush writes the settled prefix: one ack (multiple when it covers
+// several) per run of acks, one nack per nack.
+func (ch *channel) flushConfirms() {
+	s := &ch.confirm
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for n < len(s.results) && s.results[n] != confirmPending {
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	base := s.sent
+	ch.conn.out.Append(func(b []byte) []byte {
+		runStart := 0
+		for i := 0; i <= n; i++ {
+			if i < n && s.results[i] == confirmAck {
+				continue
+			}
+			if i > runStart {
+				tag := base + uint64(i)
+				b, _ = (&wire.BasicAck{DeliveryTag: tag, Multiple: i-runStart > 1}).AppendFrame(b, ch.id)
+			}
+			if i < n {
+				b, _ = (&wire.BasicNack{DeliveryTag: base + uint64(i) + 1}).AppendFrame(b, ch.id)
+			}
+			runStart = i + 1
+		}
+		return b
+	})
+	s.sent += uint64(n)
+	s.results = append(s.results[:0], s.results[n:]...)
+}
+
+// storedConfirm settles a persistent publish once both the store and the
+// routing result are in, whichever comes first.
+type storedConfirm struct {
+	ch       *channel
+	seq      uint64
+	mu       sync.Mutex
+	routed   bool // the publish returned
+	rejected bool
+	durable  bool
+	err      error
+}
+
+func (p *storedConfirm) stored(err error) {
+	p.mu.Lock()
+	p.durable, p.err = true, err
+	done := p.routed
+	p.mu.Unlock()
+	if done {
+		p.settle()
+	}
+}
+
+func (p *storedConfirm) published(rejected bool) {
+	p.mu.Lock()
+	p.routed, p.rejected = true, rejected
+	done := p.durable
+	p.mu.Unlock()
+	if done {
+		p.settle()
+	}
+}
+
+func (p *storedConfirm) settle() {
+	p.ch.confirm.resolve(p.seq, p.err == nil && !p.rejected)
+	p.ch.conn.wakeConfirms()
+}
 
 func (ch *channel) confirmSelect(m *wire.ConfirmSelect) error {
 	if ch.tx != nil {
 		return &wire.Error{Code: wire.PreconditionFailed, Text: "cannot switch from tx to confirm mode", ClassID: 85, MethodID: 10}
 	}
+	ch.conn.startConfirmFlusher()
 	ch.confirm.enabled = true
 	if !m.NoWait {
 		ch.conn.writeMethod(ch.id, &wire.ConfirmSelectOK{})

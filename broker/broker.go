@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 
 	"github.com/junctionmq/junction/auth"
+	"github.com/junctionmq/junction/store"
 )
 
 // Options configure a Broker.
@@ -27,6 +28,9 @@ type Options struct {
 	// Users is the user and vhost registry; NewDefaultRegistry if nil.
 	Users  *auth.Registry
 	Logger *slog.Logger
+	// Store keeps durable definitions and persistent messages; nil keeps
+	// everything in memory.
+	Store *store.Store
 }
 
 // Broker is the root of the core: the vhosts and the connections' clients.
@@ -39,22 +43,37 @@ type Broker struct {
 
 	nextClientID atomic.Uint64
 	alarms       alarms
+
+	store       *store.Store
+	nextQueueID atomic.Uint64
+	nextTxID    atomic.Uint64
+	prepared    preparedRegistry
 }
 
-// New returns a broker with a vhost for every vhost in the registry.
-func New(opts Options) *Broker {
+// New returns a broker with a vhost for every vhost in the registry. With
+// a store, it first recovers the durable state the store holds.
+func New(opts Options) (*Broker, error) {
 	if opts.Users == nil {
 		opts.Users = auth.NewDefaultRegistry()
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	b := &Broker{users: opts.Users, logger: opts.Logger, vhosts: map[string]*VHost{}}
+	b := &Broker{users: opts.Users, logger: opts.Logger, vhosts: map[string]*VHost{}, store: opts.Store}
+	b.prepared.txs = map[store.TxID]*PreparedTx{}
 	for _, name := range opts.Users.VHosts() {
 		b.AddVHost(name)
 	}
-	return b
+	if b.store != nil {
+		if err := b.recover(); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
+
+// Store returns the broker's store (nil when nothing is durable).
+func (b *Broker) Store() *store.Store { return b.store }
 
 // Users returns the broker's user registry.
 func (b *Broker) Users() *auth.Registry { return b.users }

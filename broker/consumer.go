@@ -424,6 +424,7 @@ func (q *Queue) anyCapacity() bool {
 func (q *Queue) expireLocked(e *Entry, fx *effects) {
 	q.ready.take(e)
 	e.state = stateSettled
+	q.forgetLocked(e)
 	q.stats.Expired++
 	if q.cfg.hasDLX {
 		fx.deadLetters = append(fx.deadLetters, deadLetter{msg: e.msg, reason: "expired"})

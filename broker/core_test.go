@@ -49,7 +49,7 @@ func (r *recorder) take() []Delivery {
 
 func newTestVHost(t *testing.T) (*VHost, *Client) {
 	t.Helper()
-	b := New(Options{Users: auth.NewDefaultRegistry()})
+	b := mustNew(t, Options{Users: auth.NewDefaultRegistry()})
 	v, _ := b.VHost("/")
 	return v, InternalClient(v)
 }
@@ -434,7 +434,7 @@ func TestHeadersExchangeMatching(t *testing.T) {
 }
 
 func TestExclusiveQueueLockedToOwner(t *testing.T) {
-	b := New(Options{Users: auth.NewDefaultRegistry()})
+	b := mustNew(t, Options{Users: auth.NewDefaultRegistry()})
 	guest, _ := b.Users().User("guest")
 	c1, _ := b.Connect(guest, "/")
 	c2, _ := b.Connect(guest, "/")
@@ -455,7 +455,7 @@ func TestPermissionsAreEnforced(t *testing.T) {
 	reg := auth.NewDefaultRegistry()
 	reg.PutUser(auth.User{Name: "u", PasswordHash: auth.HashPassword("p")})
 	reg.SetPermission(auth.Permission{User: "u", VHost: "/", Configure: "^u\\.", Write: "^u\\.", Read: ".*"})
-	b := New(Options{Users: reg})
+	b := mustNew(t, Options{Users: reg})
 	u, _ := reg.User("u")
 	c, err := b.Connect(u, "/")
 	if err != nil {
@@ -491,4 +491,13 @@ func TestImplicitQueueAcceptsAnyLaterDeclaration(t *testing.T) {
 	if _, err := v.DeclareQueue(c, QueueSpec{Name: "explicit"}, false); KindOf(err) != KindPreconditionFailed {
 		t.Fatalf("inequivalent redeclaration of an explicit queue: %v", err)
 	}
+}
+
+func mustNew(t testing.TB, o Options) *Broker {
+	t.Helper()
+	b, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

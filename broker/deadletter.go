@@ -30,15 +30,19 @@ func (v *VHost) deadLetter(q *Queue, dls []deadLetter) {
 		v.routeLocked(x, keys[0], keys[1:], msg, rs)
 		v.mu.RUnlock()
 		deaths, _ := msg.Props().Headers["x-death"].([]any)
+		targets := make([]*Queue, 0, len(rs.queues))
 		for _, target := range rs.queues {
 			if isDeadLetterCycle(deaths, target.name) {
 				v.log().Warn("dead-letter cycle detected; message dropped for that queue", "vhost", v.name, "from", q.name, "to", target.name, "reason", dl.reason)
 				continue
 			}
-			target.enqueue(msg, now.UnixMilli())
+			targets = append(targets, target)
 		}
-		rs.reset()
-		routeSets.Put(rs)
+		rs.release()
+		if msg.ID == 0 {
+			msg.ID = nextMessageID.Add(1)
+		}
+		v.deliver(msg, targets, nil, nil)
 	}
 }
 

@@ -72,6 +72,16 @@ func (l *Limiter) Shrink(n int) {
 	l.mu.Unlock()
 }
 
+// SetPrefetch switches to a count window of n (0: pull mode, where only
+// grants allow deliveries) and returns queues that may now dispatch.
+func (l *Limiter) SetPrefetch(n int) []*Queue {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pull = n <= 0
+	l.maxCount = max(n, 0)
+	return l.wakeLocked()
+}
+
 // SetLimits changes the bounds and returns queues that may now dispatch.
 func (l *Limiter) SetLimits(maxCount int, maxBytes int64) []*Queue {
 	l.mu.Lock()

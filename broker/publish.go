@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/store"
 )
 
 // PublishResult says where a published message went.
@@ -16,11 +17,17 @@ type PublishResult struct {
 	// were full (x-overflow reject-publish); an AMQP publisher confirm then
 	// becomes a nack.
 	Rejected int
+	// Stored is true when the message was written to the store: the
+	// publish's onStored callback runs once the write is durable.
+	Stored bool
 }
 
 // Routed reports whether routing found at least one queue (AMQP's
 // mandatory flag asks for a basic.return when it did not).
 func (r PublishResult) Routed() bool { return r.Matched > 0 }
+
+// nextMessageID numbers messages for message.Message.ID.
+var nextMessageID atomic.Uint64
 
 // routeSet collects a message's destinations without duplicates. Pooled:
 // routing happens for every message.
@@ -28,9 +35,6 @@ type routeSet struct {
 	queues    []*Queue
 	exchanges []*Exchange
 }
-
-// nextMessageID numbers messages for message.Message.ID.
-var nextMessageID atomic.Uint64
 
 var routeSets = sync.Pool{New: func() any { return &routeSet{} }}
 
@@ -52,58 +56,133 @@ func (rs *routeSet) addExchange(x *Exchange) {
 	rs.exchanges = append(rs.exchanges, x)
 }
 
-func (rs *routeSet) reset() {
+func (rs *routeSet) release() {
 	clear(rs.queues)
 	clear(rs.exchanges)
 	rs.queues, rs.exchanges = rs.queues[:0], rs.exchanges[:0]
+	routeSets.Put(rs)
 }
 
 // Publish routes msg from msg.Exchange by msg.RoutingKey (and extraKeys,
 // e.g. AMQP's CC and BCC headers) and enqueues it on every matched queue.
+// A persistent message reaching durable queues is stored first; nothing
+// waits for the write.
 func (v *VHost) Publish(c *Client, msg *message.Message, extraKeys []string) (PublishResult, error) {
-	if err := c.checkExchange(v, writeAccess, msg.Exchange); err != nil {
+	return v.PublishDurable(c, msg, extraKeys, nil)
+}
+
+// PublishDurable is Publish with a callback for the store write: when the
+// result says Stored, onStored runs (on the store's goroutine) once the
+// message is durable, with the error if it could not be written. That is
+// when a publisher confirm, a synchronous send's response or a receipt may
+// go out.
+func (v *VHost) PublishDurable(c *Client, msg *message.Message, extraKeys []string, onStored func(error)) (PublishResult, error) {
+	rs, err := v.route(c, msg, extraKeys)
+	if err != nil {
 		return PublishResult{}, err
+	}
+	res, _ := v.deliver(msg, rs.queues, nil, onStored)
+	rs.release()
+	return res, nil
+}
+
+// route checks the publish and collects its queues.
+func (v *VHost) route(c *Client, msg *message.Message, extraKeys []string) (*routeSet, error) {
+	if err := c.checkExchange(v, writeAccess, msg.Exchange); err != nil {
+		return nil, err
 	}
 	if msg.ID == 0 {
 		msg.ID = nextMessageID.Add(1)
 	}
-	now := time.Now().UnixMilli()
+	rs := routeSets.Get().(*routeSet)
 	v.mu.RLock()
+	defer v.mu.RUnlock()
 	x, ok := v.exchanges[msg.Exchange]
 	if !ok {
-		v.mu.RUnlock()
-		return PublishResult{}, v.notFoundExchange(msg.Exchange)
+		rs.release()
+		return nil, v.notFoundExchange(msg.Exchange)
 	}
 	if x.internal && c != nil && c.User != nil {
-		v.mu.RUnlock()
-		return PublishResult{}, errorf(KindAccessRefused, "cannot publish to internal exchange '%s' in vhost '%s'", x.name, v.name)
+		rs.release()
+		return nil, errorf(KindAccessRefused, "cannot publish to internal exchange '%s' in vhost '%s'", x.name, v.name)
 	}
-	// The common case, a publish to the default exchange, needs no routing
-	// set.
+	// The common case, a publish to the default exchange, needs no
+	// routing walk.
 	if x.name == "" && len(extraKeys) == 0 {
-		q := v.queues[msg.RoutingKey]
-		v.mu.RUnlock()
-		if q == nil {
-			return PublishResult{}, nil
+		if q := v.queues[msg.RoutingKey]; q != nil {
+			rs.queues = append(rs.queues, q)
 		}
-		res := PublishResult{Matched: 1}
-		if !q.enqueue(msg, now) {
-			res.Rejected = 1
-		}
-		return res, nil
+		return rs, nil
 	}
-	rs := routeSets.Get().(*routeSet)
 	v.routeLocked(x, msg.RoutingKey, extraKeys, msg, rs)
-	v.mu.RUnlock()
-	res := PublishResult{Matched: len(rs.queues)}
-	for _, q := range rs.queues {
+	return rs, nil
+}
+
+// reservation is a stored message waiting to become visible in a queue.
+type reservation struct {
+	q   *Queue
+	msg *message.Message
+	seq uint64
+}
+
+// deliver enqueues msg on queues. Persistent messages for durable queues
+// get their sequence numbers reserved and are written to the store once
+// for all of them. Outside a transaction they then become visible; inside
+// one (tx given) the reservations are returned, to be made visible once
+// the transaction's commit record is appended.
+func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, onStored func(error)) (PublishResult, []reservation) {
+	res := PublishResult{Matched: len(queues)}
+	now := time.Now().UnixMilli()
+	st := v.broker.store
+	var targets []store.Target
+	var storedQueues []*Queue
+	for _, q := range queues {
+		if st != nil && msg.Persistent && q.id != 0 {
+			seq, ok := q.reserve(msg)
+			if !ok {
+				res.Rejected++
+				continue
+			}
+			targets = append(targets, store.Target{Queue: q.id, Seq: seq})
+			storedQueues = append(storedQueues, q)
+			continue
+		}
 		if !q.enqueue(msg, now) {
 			res.Rejected++
 		}
 	}
-	rs.reset()
-	routeSets.Put(rs)
-	return res, nil
+	if len(targets) == 0 {
+		return res, nil
+	}
+	enc, err := message.Encode(msg)
+	if err == nil {
+		if tx != nil {
+			_, err = st.TxEnqueue(*tx, enc, targets)
+		} else {
+			_, err = st.Enqueue(enc, targets, onStored)
+			res.Stored = err == nil
+		}
+	}
+	stored := err == nil
+	if err != nil {
+		v.log().Error("cannot store a persistent message; it is kept in memory only", "exchange", msg.Exchange, "routing_key", msg.RoutingKey, "err", err)
+	}
+	var held []reservation
+	for i, q := range storedQueues {
+		switch {
+		case stored && tx != nil:
+			held = append(held, reservation{q: q, msg: msg, seq: targets[i].Seq})
+		case stored:
+			q.enqueueReserved(msg, targets[i].Seq, now)
+		default:
+			q.mu.Lock()
+			var fx effects
+			q.addLocked(msg, targets[i].Seq, false, now, &fx)
+			q.mu.Unlock()
+			q.run(&fx)
+		}
+	}
+	return res, held
 }
 
 // routeLocked collects the queues msg reaches from x, following

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/store"
 )
 
 type entryState uint8
@@ -26,6 +27,7 @@ type Entry struct {
 	deliveries uint32
 	state      entryState
 	inDeque    bool
+	stored     bool // the store holds it: settling it writes an ack
 	consumer   *Consumer
 }
 
@@ -72,6 +74,7 @@ type Queue struct {
 	exclusive  bool
 	autoDelete bool
 	implicit   bool
+	id         store.QueueID // non-zero for queues whose messages are stored
 	owner      uint64
 	args       message.Table
 	cfg        queueConfig
@@ -205,11 +208,20 @@ func (q *Queue) enqueue(msg *message.Message, now int64) bool {
 }
 
 func (q *Queue) enqueueLocked(msg *message.Message, now int64, fx *effects) bool {
+	if !q.admitLocked(msg, fx) {
+		return false
+	}
+	q.nextSeq++
+	q.addLocked(msg, q.nextSeq, false, now, fx)
+	return true
+}
+
+// admitLocked applies x-overflow's refusals to an arriving message.
+func (q *Queue) admitLocked(msg *message.Message, fx *effects) bool {
 	if q.deleted {
 		return false
 	}
-	size := msg.Size()
-	if q.overLimit(1, int64(size)) {
+	if q.overLimit(1, int64(msg.Size())) {
 		switch q.cfg.overflow {
 		case RejectPublish:
 			q.stats.Dropped++
@@ -220,15 +232,51 @@ func (q *Queue) enqueueLocked(msg *message.Message, now int64, fx *effects) bool
 			return false
 		}
 	}
-	q.nextSeq++
-	e := &Entry{msg: msg, seq: q.nextSeq, size: size, priority: msg.Priority, expiresAt: msg.ExpiresAt}
+	return true
+}
+
+// reserve admits a persistent message and gives it a sequence number
+// before the store writes it; enqueueReserved then makes it visible.
+func (q *Queue) reserve(msg *message.Message) (uint64, bool) {
+	var fx effects
+	q.mu.Lock()
+	ok := q.admitLocked(msg, &fx)
+	var seq uint64
+	if ok {
+		q.nextSeq++
+		seq = q.nextSeq
+	}
+	q.mu.Unlock()
+	q.run(&fx)
+	return seq, ok
+}
+
+func (q *Queue) enqueueReserved(msg *message.Message, seq uint64, now int64) {
+	var fx effects
+	q.mu.Lock()
+	if !q.deleted {
+		q.addLocked(msg, seq, true, now, &fx)
+	}
+	q.mu.Unlock()
+	q.run(&fx)
+}
+
+// addLocked makes an admitted message ready and dispatches.
+func (q *Queue) addLocked(msg *message.Message, seq uint64, stored bool, now int64, fx *effects) {
+	size := msg.Size()
+	e := &Entry{msg: msg, seq: seq, size: size, priority: msg.Priority, expiresAt: msg.ExpiresAt, stored: stored}
 	if q.cfg.messageTTL >= 0 {
 		if exp := now + q.cfg.messageTTL; e.expiresAt == 0 || exp < e.expiresAt {
 			e.expiresAt = exp
 		}
 	}
 	q.stats.Published++
-	q.ready.push(e)
+	if stored {
+		// Reserved sequence numbers may arrive out of order.
+		q.ready.insert(e)
+	} else {
+		q.ready.push(e)
+	}
 	if q.cfg.overflow == DropHead {
 		q.dropHeadLocked(fx)
 	}
@@ -238,7 +286,16 @@ func (q *Queue) enqueueLocked(msg *message.Message, now int64, fx *effects) bool
 	if e.state == stateReady && e.expiresAt != 0 && (q.expiryAt == 0 || e.expiresAt < q.expiryAt) {
 		fx.armExpiry = true
 	}
-	return true
+}
+
+// forgetLocked tells the store a stored entry is gone for good.
+func (q *Queue) forgetLocked(e *Entry) {
+	if e.stored && q.id != 0 && q.vhost.broker.store != nil {
+		if err := q.vhost.broker.store.Ack(q.id, e.seq, nil); err != nil {
+			q.vhost.log().Error("cannot record an ack in the store", "queue", q.name, "err", err)
+		}
+		e.stored = false
+	}
 }
 
 // overLimit reports whether adding n messages of size bytes would exceed
@@ -262,6 +319,7 @@ func (q *Queue) dropHeadLocked(fx *effects) {
 		}
 		q.ready.take(e)
 		e.state = stateSettled
+		q.forgetLocked(e)
 		q.stats.Dropped++
 		if q.cfg.hasDLX {
 			fx.deadLetters = append(fx.deadLetters, deadLetter{msg: e.msg, reason: "maxlen"})
@@ -272,9 +330,28 @@ func (q *Queue) dropHeadLocked(fx *effects) {
 // Purge removes every ready message and returns how many there were.
 func (q *Queue) Purge() int {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	n := q.ready.count
-	q.ready.drain(func(e *Entry) { e.state = stateSettled })
-	q.mu.Unlock()
+	var stored []uint64
+	q.ready.drain(func(e *Entry) {
+		e.state = stateSettled
+		if e.stored {
+			stored = append(stored, e.seq)
+			e.stored = false
+		}
+	})
+	if len(stored) > 0 {
+		// Unacknowledged messages stay stored; acknowledge the purged ones
+		// individually unless everything up to now went.
+		st := q.vhost.broker.store
+		if q.unacked == 0 {
+			_ = st.PurgeQueue(q.id, q.nextSeq, nil)
+		} else {
+			for _, seq := range stored {
+				_ = st.Ack(q.id, seq, nil)
+			}
+		}
+	}
 	return n
 }
 
@@ -326,7 +403,13 @@ func (q *Queue) deliveryLocked(e *Entry, c *Consumer, noAck bool) Delivery {
 	if noAck {
 		e.state = stateSettled
 		q.stats.Acked++
+		q.forgetLocked(e)
 	} else {
+		if e.stored {
+			// Recorded so the message comes back redelivered, with its
+			// count, after a restart.
+			_ = q.vhost.broker.store.Delivered(q.id, e.seq, e.deliveries)
+		}
 		e.state = stateUnacked
 		e.consumer = c
 		q.unacked++
@@ -370,12 +453,14 @@ func (q *Queue) SettleCause(entries []*Entry, o Outcome, cause string) {
 	var fx effects
 	now := time.Now().UnixMilli()
 	q.mu.Lock()
-	q.settleLocked(entries, o, now, cause, &fx)
+	q.settleLocked(entries, o, now, cause, false, &fx)
 	q.mu.Unlock()
 	q.run(&fx)
 }
 
-func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, cause string, fx *effects) {
+// settleLocked settles entries; skipStore leaves the store alone (a
+// transaction's commit record already covers the acks).
+func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, cause string, skipStore bool, fx *effects) {
 	requeued := false
 	for _, e := range entries {
 		if e.state != stateUnacked {
@@ -395,6 +480,9 @@ func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, cause strin
 			requeued = true
 		case o == Reject || o == Expire:
 			e.state = stateSettled
+			if !skipStore {
+				q.forgetLocked(e)
+			}
 			if q.cfg.hasDLX {
 				reason := "rejected"
 				if o == Expire {
@@ -405,6 +493,9 @@ func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, cause strin
 			}
 		default:
 			e.state = stateSettled
+			if !skipStore {
+				q.forgetLocked(e)
+			}
 			q.stats.Acked++
 		}
 	}

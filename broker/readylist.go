@@ -145,6 +145,15 @@ func (r *readyList) push(e *Entry) {
 	r.bytes += int64(e.size)
 }
 
+// insert adds a new entry at its sequence position (stored messages get
+// their sequence numbers before they arrive, so they can arrive out of
+// order).
+func (r *readyList) insert(e *Entry) {
+	r.level(e).insertSorted(e)
+	r.count++
+	r.bytes += int64(e.size)
+}
+
 // requeue returns an unacked entry to its original position.
 func (r *readyList) requeue(e *Entry) {
 	e.state = stateReady

@@ -8,9 +8,11 @@ import (
 // SelectorFilter is a consumer's JMS selector and no-local flag as a
 // Filter. Use it by pointer: bindings compare filters by identity.
 type SelectorFilter struct {
-	sel     *selector.Selector
-	noLocal bool
-	client  uint64
+	sel            *selector.Selector
+	expr           string
+	convertStrings bool
+	noLocal        bool
+	client         uint64
 }
 
 // NewSelectorFilter compiles a selector (empty matches everything).
@@ -22,7 +24,7 @@ func NewSelectorFilter(expr string, noLocal bool, publisher uint64, convertStrin
 	if err != nil {
 		return nil, err
 	}
-	return &SelectorFilter{sel: sel, noLocal: noLocal, client: publisher}, nil
+	return &SelectorFilter{sel: sel, expr: expr, convertStrings: convertStrings, noLocal: noLocal, client: publisher}, nil
 }
 
 // Empty reports whether the filter accepts every message.

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/store"
 )
 
 // VHost is an isolated namespace of exchanges and queues.
@@ -140,15 +141,19 @@ func (v *VHost) DeclareExchange(c *Client, info ExchangeInfo, passive bool) (*Ex
 		_ = info
 	}
 	v.mu.Lock()
-	defer v.mu.Unlock()
 	if x, ok := v.exchanges[info.Name]; ok {
+		v.mu.Unlock()
 		return x, x.equivalent(info)
 	}
 	if strings.HasPrefix(info.Name, "amq.") {
+		v.mu.Unlock()
 		return nil, errorf(KindAccessRefused, "exchange name '%s' contains reserved prefix 'amq.*'", info.Name)
 	}
 	x := newExchange(v, info)
 	v.exchanges[info.Name] = x
+	v.mu.Unlock()
+	// Durable before declare-ok, outside the topology lock (an fsync).
+	v.storeExchange(x)
 	return x, nil
 }
 
@@ -180,6 +185,7 @@ func (v *VHost) deleteExchangeLocked(x *Exchange) {
 	}
 	x.deleted = true
 	delete(v.exchanges, x.name)
+	v.unstoreExchange(x)
 	for _, b := range append([]*Binding(nil), x.bindings...) {
 		v.removeBindingLocked(b)
 	}
@@ -237,11 +243,15 @@ func (v *VHost) DeclareQueue(c *Client, spec QueueSpec, passive bool) (*Queue, e
 		owner = c.ID
 	}
 	q := newQueue(v, spec, cfg, owner)
+	if spec.Durable && !spec.Exclusive && v.broker.durable() {
+		q.id = store.QueueID(v.broker.nextQueueID.Add(1))
+	}
 	v.queues[spec.Name] = q
 	if owner != 0 {
 		v.exclusive[owner] = append(v.exclusive[owner], q)
 	}
 	v.mu.Unlock()
+	v.storeQueue(q)
 	q.mu.Lock()
 	q.startUnusedLocked()
 	q.mu.Unlock()
@@ -355,6 +365,7 @@ func (v *VHost) deleteQueueInternal(q *Queue) int {
 	}
 	q.stopTimersLocked()
 	q.mu.Unlock()
+	v.unstoreQueue(q)
 	for _, c := range cancelled {
 		c.sink.ConsumerCancelled(c)
 	}
@@ -478,6 +489,7 @@ func (v *VHost) bindWith(c *Client, dest string, destIsExchange bool, source, ke
 	if x.addBinding(b) {
 		key := bindingDestKey(b)
 		v.bindingsTo[key] = append(v.bindingsTo[key], b)
+		v.storeBinding(x, b)
 	}
 	return nil
 }
@@ -514,6 +526,7 @@ func (v *VHost) removeBindingLocked(b *Binding) {
 	if !ok || !x.removeBinding(b) {
 		return
 	}
+	v.unstoreBinding(x, b)
 	key := bindingDestKey(b)
 	list := v.bindingsTo[key]
 	for i, o := range list {

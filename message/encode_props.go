@@ -205,3 +205,17 @@ func (d *decoder) value(depth int) any {
 	}
 	return nil
 }
+
+// EncodeTable serialises a table in the message encoding's typed form, for
+// stored definitions (queue and binding arguments).
+func EncodeTable(t Table) ([]byte, error) { return appendTable(nil, t, 0) }
+
+// DecodeTable reverses EncodeTable.
+func DecodeTable(b []byte) (Table, error) {
+	d := decoder{b: b}
+	t := d.table(0)
+	if d.err != nil {
+		return nil, d.err
+	}
+	return t, nil
+}

@@ -68,6 +68,38 @@ func poisonCause(t *wire.Throwable) string {
 	return t.Class
 }
 
+// consumerControl applies a client's ConsumerControl. A failover client
+// replays its consumers with prefetch 0 while it recovers and then restores
+// each one's prefetch this way; it can also stop, start and close them.
+func (c *conn) consumerControl(m *wire.ConsumerControl) {
+	if m.ConsumerId == nil {
+		return
+	}
+	k := consumerKey{m.ConsumerId.SessionId, m.ConsumerId.Value}
+	c.mu.Lock()
+	cs := c.consumers[k]
+	c.mu.Unlock()
+	if cs == nil {
+		return
+	}
+	switch {
+	case m.Close:
+		c.mu.Lock()
+		delete(c.consumers, k)
+		c.mu.Unlock()
+		cs.close(wire.LastDeliveredUnknown)
+		return
+	case m.Stop:
+		cs.limit.Pause()
+	case m.Start:
+		broker.Kick(cs.limit.Resume())
+	}
+	cs.mu.Lock()
+	cs.pull = m.Prefetch <= 0
+	cs.mu.Unlock()
+	broker.Kick(cs.limit.SetPrefetch(int(m.Prefetch)))
+}
+
 // pull serves a MessagePull for a prefetch-0 consumer: grant one message;
 // if none is dispatched within the timeout (-1: at once), answer with an
 // empty dispatch so receive() returns null.

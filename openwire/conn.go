@@ -214,13 +214,23 @@ func (c *conn) handle(cmd wire.Command) bool {
 	case *wire.RemoveSubscriptionInfo:
 		err = c.unsubscribe(m)
 	case wire.MessageCommand:
-		err = c.send(m)
+		if m.IsResponseRequired() {
+			// The Response waits until the message is stored.
+			id := m.GetCommandId()
+			if err := c.send(m, func(err error) { c.respond(id, nil, err) }); err != nil {
+				c.respond(id, nil, err)
+			}
+			return true
+		}
+		err = c.send(m, nil)
 	case *wire.MessageAck:
 		err = c.ack(m)
 	case *wire.MessagePull:
 		err = c.pull(m)
 	case *wire.TransactionInfo:
-		resp, err = c.transaction(m)
+		if c.transaction(m) {
+			return true
+		}
 	case *wire.DestinationInfo:
 		err = c.destinationInfo(m)
 	case *wire.KeepAliveInfo:
@@ -231,7 +241,9 @@ func (c *conn) handle(cmd wire.Command) bool {
 	case *wire.ShutdownInfo:
 		c.closing.Store(true)
 		return false
-	case *wire.WireFormatInfo, *wire.ConnectionControl, *wire.ConsumerControl, *wire.ControlCommand, *wire.FlushCommand:
+	case *wire.ConsumerControl:
+		c.consumerControl(m)
+	case *wire.WireFormatInfo, *wire.ConnectionControl, *wire.ControlCommand, *wire.FlushCommand:
 		// Nothing to do for these from a client.
 	default:
 		err = &jmsError{class: "JMSException", msg: fmt.Sprintf("unsupported command %s", wire.TypeName(cmd.DataStructureType()))}

@@ -259,10 +259,6 @@ func (cs *consumer) close(lastDelivered int64) {
 	cs.mu.Unlock()
 	var requeue, ret []*dispatched
 	for _, d := range held {
-		if d.tx != nil && d.tx.prepared {
-			// A prepared XA transaction holds this message until it ends.
-			continue
-		}
 		// The client names the last message its application saw (often
 		// one already acknowledged); broker sequence numbers grow in
 		// dispatch order, so everything up to it was seen and the rest was

@@ -1,6 +1,7 @@
 package openwire
 
 import (
+	"sync"
 	"time"
 
 	"github.com/junctionmq/junction/message"
@@ -9,7 +10,10 @@ import (
 
 // send routes a message a producer sent. Composite destinations become one
 // message per part. Inside a transaction the publishes wait for commit.
-func (c *conn) send(mc wire.MessageCommand) error {
+// done runs once the message is safe: stored, for a persistent message on
+// a durable queue; at once otherwise. A synchronous send's Response waits
+// for it.
+func (c *conn) send(mc wire.MessageCommand, done func(error)) error {
 	wm := mc.GetMessage()
 	if wm.Destination == nil {
 		return &jmsError{class: "InvalidDestinationException", msg: "message without a destination"}
@@ -26,6 +30,8 @@ func (c *conn) send(mc wire.MessageCommand) error {
 		}
 	}
 	dests := compositeDests(wm.Destination)
+	w := newWaiter(done)
+	defer w.release()
 	for _, d := range dests {
 		native := mc
 		if d != wm.Destination {
@@ -39,8 +45,12 @@ func (c *conn) send(mc wire.MessageCommand) error {
 			t.tx.Publish(c.client, msg, nil, nil)
 			continue
 		}
-		if _, err := c.vhost.Publish(c.client, msg, nil); err != nil {
+		res, err := c.vhost.PublishDurable(c.client, msg, nil, w.add())
+		if err != nil {
 			return err
+		}
+		if !res.Stored {
+			w.cancelLast()
 		}
 	}
 	if !mc.IsResponseRequired() && wm.ProducerId != nil {
@@ -127,4 +137,40 @@ func (s *Server) advisoryMessage(topic string, ds wire.DataStructure) *wire.Acti
 		"originBrokerURL":  s.cfg.URL,
 	})
 	return am
+}
+
+// waiter runs done once every store write it handed out a callback for
+// has finished (with the first error), and not before release.
+type waiter struct {
+	mu      sync.Mutex
+	pending int
+	err     error
+	done    func(error)
+}
+
+func newWaiter(done func(error)) *waiter { return &waiter{pending: 1, done: done} }
+
+func (w *waiter) add() func(error) {
+	w.mu.Lock()
+	w.pending++
+	w.mu.Unlock()
+	return w.finish
+}
+
+// cancelLast withdraws the callback just added (nothing was stored).
+func (w *waiter) cancelLast() { w.finish(nil) }
+
+func (w *waiter) release() { w.finish(nil) }
+
+func (w *waiter) finish(err error) {
+	w.mu.Lock()
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	w.pending--
+	last := w.pending == 0
+	w.mu.Unlock()
+	if last && w.done != nil {
+		w.done(w.err)
+	}
 }

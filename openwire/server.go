@@ -46,9 +46,8 @@ type Server struct {
 	closed    bool
 	wg        sync.WaitGroup
 
-	temps    tempRegistry
-	prepared preparedRegistry
-	seq      atomic.Int64 // broker-originated message sequence
+	temps tempRegistry
+	seq   atomic.Int64 // broker-originated message sequence
 }
 
 // NewServer returns a server for b.
@@ -80,7 +79,6 @@ func NewServer(b *broker.Broker, cfg Config, log *slog.Logger) *Server {
 		conns:     map[*conn]struct{}{},
 		clientIDs: map[string]*conn{},
 		temps:     tempRegistry{dests: map[string]*tempDest{}},
-		prepared:  preparedRegistry{txs: map[string]*txn{}},
 	}
 }
 
@@ -103,8 +101,9 @@ func (s *Server) ServeConn(nc net.Conn) {
 	s.mu.Unlock()
 }
 
-// Close closes every connection (clients see a ConnectionError, then the
-// socket closes; failover clients reconnect) and waits for them.
+// Close closes every connection and waits for them. Like ActiveMQ at
+// shutdown it just closes the sockets: failover clients reconnect without
+// reporting an error.
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
@@ -114,7 +113,8 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.forceClose("broker shutdown")
+		c.closing.Store(true)
+		c.nc.Close()
 	}
 	s.wg.Wait()
 }

@@ -3,23 +3,22 @@ package openwire
 import (
 	"encoding/hex"
 	"fmt"
-	"sync"
 
 	"github.com/junctionmq/junction/broker"
 	"github.com/junctionmq/junction/openwire/wire"
+	"github.com/junctionmq/junction/store"
 )
 
 // txn is a JMS transaction: a local transaction of a transacted session,
 // or an XA branch. Its publishes are collected by a core Tx; its acks keep
-// the acknowledged messages in their consumers' dispatched lists until
-// commit, because after a rollback the client redelivers them itself and
-// acknowledges them again.
+// the acknowledged messages in their consumers' dispatched lists until the
+// transaction ends, because after a rollback the client redelivers them
+// itself and acknowledges them again.
 type txn struct {
-	key      string
-	xid      *wire.XATransactionId
-	tx       *broker.Tx
-	acks     []txAck
-	prepared bool
+	key  string
+	xid  *wire.XATransactionId
+	tx   *broker.Tx
+	acks []txAck
 }
 
 type txAck struct {
@@ -33,13 +32,17 @@ func txKey(id wire.TransactionId) (string, error) {
 	case *wire.LocalTransactionId:
 		return fmt.Sprintf("L:%d", t.Value), nil
 	case *wire.XATransactionId:
-		return xaKey(t), nil
+		return fmt.Sprintf("X:%d:%s:%s", t.FormatId, hex.EncodeToString(t.GlobalTransactionId), hex.EncodeToString(t.BranchQualifier)), nil
 	}
 	return "", &jmsError{class: "JMSException", msg: fmt.Sprintf("unknown transaction id type %T", id)}
 }
 
-func xaKey(x *wire.XATransactionId) string {
-	return fmt.Sprintf("X:%d:%s:%s", x.FormatId, hex.EncodeToString(x.GlobalTransactionId), hex.EncodeToString(x.BranchQualifier))
+func storeXID(x *wire.XATransactionId) (store.TxID, error) {
+	id, err := store.XATx(x.FormatId, x.GlobalTransactionId, x.BranchQualifier)
+	if err != nil {
+		return store.TxID{}, &jmsError{class: "javax.transaction.xa.XAException", msg: err.Error()}
+	}
+	return id, nil
 }
 
 // txFor finds the open transaction a message or ack belongs to.
@@ -65,12 +68,19 @@ func (c *conn) beginTx(k string, id wire.TransactionId) *txn {
 		t.xid = x
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if old := c.txs[k]; old != nil {
-		c.mu.Unlock()
 		return old
 	}
 	c.txs[k] = t
-	c.mu.Unlock()
+	return t
+}
+
+func (c *conn) takeTx(k string) *txn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.txs[k]
+	delete(c.txs, k)
 	return t
 }
 
@@ -106,88 +116,30 @@ func (c *conn) txAck(cs *consumer, a *wire.MessageAck) error {
 	return nil
 }
 
-// transaction handles TransactionInfo for local and XA transactions.
-func (c *conn) transaction(m *wire.TransactionInfo) (wire.Command, error) {
-	if m.Type == wire.TxRecover {
-		return &wire.DataArrayResponse{Data: c.srv.prepared.list()}, nil
-	}
-	if m.TransactionId == nil {
-		return nil, &jmsError{class: "JMSException", msg: "TransactionInfo without a transaction id"}
-	}
-	k, err := txKey(m.TransactionId)
-	if err != nil {
-		return nil, err
-	}
-	switch m.Type {
-	case wire.TxBegin:
-		c.beginTx(k, m.TransactionId)
-		return nil, nil
-	case wire.TxEnd:
-		return nil, nil
-	case wire.TxPrepare:
-		t := c.takeTx(k)
-		if t == nil {
-			return nil, &jmsError{class: "javax.transaction.xa.XAException", msg: "unknown transaction " + k}
-		}
-		if t.tx.Len() == 0 && len(t.acks) == 0 {
-			return &wire.IntegerResponse{Result: wire.XAReadOnly}, nil
-		}
-		t.prepared = true
-		c.srv.prepared.add(k, t)
-		return &wire.IntegerResponse{Result: wire.XAOK}, nil
-	case wire.TxCommitOnePhase, wire.TxCommitTwoPhase:
-		t := c.takeTx(k)
-		if t == nil {
-			t = c.srv.prepared.take(k)
-		}
-		if t == nil {
-			if m.Type == wire.TxCommitTwoPhase {
-				return nil, &jmsError{class: "javax.transaction.xa.XAException", msg: "unknown transaction " + k}
-			}
-			// An empty local transaction commits trivially.
-			return nil, nil
-		}
-		t.commit()
-		return nil, nil
-	case wire.TxRollback:
-		t := c.takeTx(k)
-		if t == nil {
-			t = c.srv.prepared.take(k)
-		}
-		if t != nil {
-			t.rollback()
-		}
-		return nil, nil
-	case wire.TxForget:
-		c.srv.prepared.take(k)
-		c.takeTx(k)
-		return nil, nil
-	}
-	return nil, &jmsError{class: "JMSException", msg: fmt.Sprintf("unknown transaction operation %d", m.Type)}
-}
-
-func (c *conn) takeTx(k string) *txn {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.txs[k]
-	delete(c.txs, k)
-	return t
-}
-
-// commit publishes the transaction's messages and settles its acks.
-func (t *txn) commit() {
-	t.tx.Commit()
+// settleInto hands the transaction's acks to its core Tx: the messages
+// leave their consumers now and are settled when the Tx commits.
+func (t *txn) settleInto() {
 	for _, a := range t.acks {
 		a.cs.forget(a.ds)
-		settle(a.ds, a.outcome)
+		byQueue := map[*broker.Queue][]*broker.Entry{}
+		var order []*broker.Queue
+		for _, d := range a.ds {
+			if _, ok := byQueue[d.queue]; !ok {
+				order = append(order, d.queue)
+			}
+			byQueue[d.queue] = append(byQueue[d.queue], d.entry)
+		}
+		for _, q := range order {
+			t.tx.Settle(q, byQueue[q], a.outcome)
+		}
 		a.cs.limit.Shrink(len(a.ds))
 	}
 	t.acks = nil
 }
 
-// rollback drops the publishes; acknowledged messages stay with their
-// consumers (the client redelivers them) or, for a consumer that is gone
-// (a prepared XA branch outliving its connection), go back to the queue.
+// rollback drops the publishes; the acknowledged messages stay with their
+// consumers, which the client redelivers itself, or return to their queues
+// if the consumer is gone.
 func (t *txn) rollback() {
 	t.tx.Rollback()
 	for _, a := range t.acks {
@@ -204,35 +156,107 @@ func (t *txn) rollback() {
 	t.acks = nil
 }
 
-// preparedRegistry holds prepared XA branches, which outlive the
-// connection that prepared them until a commit or rollback.
-type preparedRegistry struct {
-	mu  sync.Mutex
-	txs map[string]*txn
-}
-
-func (r *preparedRegistry) add(k string, t *txn) {
-	r.mu.Lock()
-	r.txs[k] = t
-	r.mu.Unlock()
-}
-
-func (r *preparedRegistry) take(k string) *txn {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	t := r.txs[k]
-	delete(r.txs, k)
-	return t
-}
-
-func (r *preparedRegistry) list() []wire.DataStructure {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]wire.DataStructure, 0, len(r.txs))
-	for _, t := range r.txs {
-		if t.xid != nil {
-			out = append(out, t.xid)
+// transaction handles TransactionInfo for local and XA transactions. It
+// answers the command itself (commits answer once durable) and reports
+// whether it did.
+func (c *conn) transaction(m *wire.TransactionInfo) bool {
+	id := m.CommandId
+	reply := func(resp wire.Command, err error) {
+		if m.ResponseRequired {
+			c.respond(id, resp, err)
+		} else if err != nil {
+			c.sendConnectionError(err)
 		}
 	}
-	return out
+	done := func(err error) { reply(nil, err) }
+	if m.Type == wire.TxRecover {
+		data := []wire.DataStructure{} // the client reads a null array as an error
+		for _, x := range c.srv.broker.PreparedXIDs() {
+			if x.IsXA() {
+				data = append(data, &wire.XATransactionId{FormatId: x.Format, GlobalTransactionId: []byte(x.Global), BranchQualifier: []byte(x.Branch)})
+			}
+		}
+		reply(&wire.DataArrayResponse{Data: data}, nil)
+		return true
+	}
+	if m.TransactionId == nil {
+		reply(nil, &jmsError{class: "JMSException", msg: "TransactionInfo without a transaction id"})
+		return true
+	}
+	k, err := txKey(m.TransactionId)
+	if err != nil {
+		reply(nil, err)
+		return true
+	}
+	xa, isXA := m.TransactionId.(*wire.XATransactionId)
+	switch m.Type {
+	case wire.TxBegin:
+		c.beginTx(k, m.TransactionId)
+		reply(nil, nil)
+	case wire.TxEnd:
+		reply(nil, nil)
+	case wire.TxPrepare:
+		t := c.takeTx(k)
+		if t == nil || !isXA {
+			reply(nil, &jmsError{class: "javax.transaction.xa.XAException", msg: "unknown transaction " + k})
+			return true
+		}
+		if t.tx.Len() == 0 && len(t.acks) == 0 {
+			reply(&wire.IntegerResponse{Result: wire.XAReadOnly}, nil)
+			return true
+		}
+		xid, err := storeXID(xa)
+		if err != nil {
+			reply(nil, err)
+			return true
+		}
+		t.settleInto()
+		if err := t.tx.Prepare(xid, func(err error) {
+			if err != nil {
+				reply(nil, err)
+				return
+			}
+			reply(&wire.IntegerResponse{Result: wire.XAOK}, nil)
+		}); err != nil {
+			reply(nil, err)
+		}
+	case wire.TxCommitOnePhase, wire.TxCommitTwoPhase:
+		if t := c.takeTx(k); t != nil {
+			t.settleInto()
+			t.tx.Commit(done)
+			return true
+		}
+		if isXA {
+			xid, err := storeXID(xa)
+			if err == nil {
+				err = c.srv.broker.CommitPrepared(xid, done)
+			}
+			if err != nil {
+				reply(nil, &jmsError{class: "javax.transaction.xa.XAException", msg: err.Error()})
+			}
+			return true
+		}
+		// An empty local transaction commits trivially.
+		reply(nil, nil)
+	case wire.TxRollback:
+		if t := c.takeTx(k); t != nil {
+			t.rollback()
+		} else if isXA {
+			if xid, err := storeXID(xa); err == nil {
+				_ = c.srv.broker.RollbackPrepared(xid)
+			}
+		}
+		reply(nil, nil)
+	case wire.TxForget:
+		c.takeTx(k)
+		if isXA {
+			if xid, err := storeXID(xa); err == nil {
+				_ = c.srv.broker.RollbackPrepared(xid)
+			}
+		}
+		reply(nil, nil)
+	default:
+		reply(nil, &jmsError{class: "JMSException", msg: fmt.Sprintf("unknown transaction operation %d", m.Type)})
+	}
+	return true
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/junctionmq/junction/amqp"
@@ -15,6 +16,7 @@ import (
 	"github.com/junctionmq/junction/config"
 	"github.com/junctionmq/junction/openwire"
 	"github.com/junctionmq/junction/stomp"
+	"github.com/junctionmq/junction/store"
 )
 
 // Server is a running broker.
@@ -27,6 +29,7 @@ type Server struct {
 	stomp    *stomp.Server
 
 	stopMonitor chan struct{}
+	storeClosed bool
 
 	mu    sync.Mutex
 	addrs map[string]net.Addr
@@ -44,7 +47,23 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	b := broker.New(broker.Options{Users: users, Logger: log})
+	var st *store.Store
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		st, err = store.Open(filepath.Join(cfg.DataDir, "store"), store.Options{Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	b, err := broker.New(broker.Options{Users: users, Logger: log, Store: st})
+	if err != nil {
+		if st != nil {
+			st.Close()
+		}
+		return nil, err
+	}
 	amqpCfg := amqp.Config{
 		Heartbeat:        cfg.AMQP.Heartbeat.Duration,
 		FrameMax:         cfg.AMQP.FrameMax,
@@ -158,5 +177,11 @@ func (s *Server) Close() {
 	if s.stopMonitor != nil {
 		close(s.stopMonitor)
 		s.stopMonitor = nil
+	}
+	if st := s.broker.Store(); st != nil && !s.storeClosed {
+		s.storeClosed = true
+		if err := st.Close(); err != nil {
+			s.log.Error("closing the store failed", "err", err)
+		}
 	}
 }

@@ -148,11 +148,14 @@ func (c *conn) serve() {
 			c.receipt(f)
 			return
 		}
-		if err := c.frame(f); err != nil {
+		async, err := c.frame(f)
+		if err != nil {
 			c.fail(err, f)
 			return
 		}
-		c.receipt(f)
+		if !async {
+			c.receipt(f)
+		}
 	}
 }
 
@@ -346,32 +349,47 @@ func (c *conn) heartbeats() {
 	}
 }
 
-// frame handles one client frame after CONNECT.
-func (c *conn) frame(f *Frame) error {
+// frame handles one client frame after CONNECT. async reports that the
+// handler sends the receipt itself, later (once a persistent message or a
+// commit is on disk).
+func (c *conn) frame(f *Frame) (async bool, err error) {
 	switch f.Command {
 	case "SEND":
-		return c.send(f)
+		return true, c.send(f, c.receiptWhenStored(f))
+	case "COMMIT":
+		return true, c.commit(f, c.receiptWhenStored(f))
 	case "SUBSCRIBE":
-		return c.subscribe(f)
+		return false, c.subscribe(f)
 	case "UNSUBSCRIBE":
-		return c.unsubscribe(f)
+		return false, c.unsubscribe(f)
 	case "ACK":
-		return c.ack(f, true)
+		return false, c.ack(f, true)
 	case "NACK":
 		if c.version == "1.0" {
-			return errorf("NACK is not part of STOMP 1.0")
+			return false, errorf("NACK is not part of STOMP 1.0")
 		}
-		return c.ack(f, false)
+		return false, c.ack(f, false)
 	case "BEGIN":
-		return c.begin(f)
-	case "COMMIT":
-		return c.commit(f)
+		return false, c.begin(f)
 	case "ABORT":
-		return c.abort(f)
+		return false, c.abort(f)
 	case "CONNECT", "STOMP":
-		return errorf("already connected")
+		return false, errorf("already connected")
 	}
-	return errorf("unknown command %s", f.Command)
+	return false, errorf("unknown command %s", f.Command)
+}
+
+// receiptWhenStored returns the callback that sends f's receipt, or an
+// ERROR if the store failed.
+func (c *conn) receiptWhenStored(f *Frame) func(error) {
+	return func(err error) {
+		if err != nil {
+			c.fail(&stompError{msg: "message could not be stored", detail: err.Error()}, f)
+			c.forceClose("store failure")
+			return
+		}
+		c.receipt(f)
+	}
 }
 
 func (c *conn) teardown() {

@@ -357,12 +357,12 @@ func (c *conn) endTx(f *Frame) (*stompTx, error) {
 	return t, nil
 }
 
-func (c *conn) commit(f *Frame) error {
+func (c *conn) commit(f *Frame, done func(error)) error {
 	t, err := c.endTx(f)
 	if err != nil {
 		return err
 	}
-	t.tx.Commit()
+	t.tx.Commit(done)
 	return nil
 }
 
@@ -383,8 +383,9 @@ func (c *conn) abort(f *Frame) error {
 	return nil
 }
 
-// send publishes a SEND frame.
-func (c *conn) send(f *Frame) error {
+// send publishes a SEND frame; done runs once the message is safe (on disk
+// when it is persistent and reaches durable queues).
+func (c *conn) send(f *Frame, done func(error)) error {
 	destHeader, ok := f.Get("destination")
 	if !ok {
 		return errorf("SEND without a destination header")
@@ -415,8 +416,15 @@ func (c *conn) send(f *Frame) error {
 			return err
 		}
 		t.tx.Publish(c.client, msg, nil, nil)
+		done(nil)
 		return nil
 	}
-	_, err = c.vhost.Publish(c.client, msg, nil)
-	return err
+	res, err := c.vhost.PublishDurable(c.client, msg, nil, done)
+	if err != nil {
+		return err
+	}
+	if !res.Stored {
+		done(nil)
+	}
+	return nil
 }

@@ -148,11 +148,18 @@ func TestNackRequeuesTheMessageAsRedelivered(t *testing.T) {
 
 // RabbitMQ's requeue:false on NACK rejects the message; implicit queues
 // dead-letter to ActiveMQ.DLQ, as ActiveMQ does.
-func TestNackWithRequeueFalseDeadLetters(t *testing.T) {
+// Queues STOMP creates follow ActiveMQ: only persistent messages are
+// dead-lettered (a rejected non-persistent message is dropped).
+func TestNackWithRequeueFalseDeadLettersPersistentMessages(t *testing.T) {
 	t.Parallel()
 	b := start(t, nil)
 	q := "/queue/" + name(t, "q")
-	sendN(t, b, q, 2)
+	pub := b.dial(t)
+	for _, body := range []string{"m1", "m2"} {
+		if err := pub.Send(q, "text/plain", []byte(body), stomp.SendOpt.Header("persistent", "true")); err != nil {
+			t.Fatal(err)
+		}
+	}
 	c := rawDial(t, b.addr)
 	c.connect()
 	c.send("SUBSCRIBE", "", "id:0", "destination:"+q, "ack:client-individual")

@@ -1,0 +1,321 @@
+package broker
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/store"
+)
+
+// Durable state lives in the store as definitions (exchanges, queues and
+// bindings, as JSON under a "vhost\x00name" key) and messages (persistent
+// messages on durable queues, in message.Encode form). A durable queue has
+// a store QueueID; its entries' sequence numbers are the store's.
+
+const (
+	defExchange = "exchange"
+	defQueue    = "queue"
+	defBinding  = "binding"
+)
+
+type exchangeDef struct {
+	VHost      string `json:"vhost"`
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	AutoDelete bool   `json:"auto_delete,omitempty"`
+	Internal   bool   `json:"internal,omitempty"`
+	Args       []byte `json:"args,omitempty"`
+}
+
+type queueDef struct {
+	VHost      string `json:"vhost"`
+	Name       string `json:"name"`
+	ID         uint64 `json:"id"`
+	AutoDelete bool   `json:"auto_delete,omitempty"`
+	Implicit   bool   `json:"implicit,omitempty"`
+	Args       []byte `json:"args,omitempty"`
+}
+
+type bindingDef struct {
+	VHost          string `json:"vhost"`
+	Source         string `json:"source"`
+	Destination    string `json:"destination"`
+	ToExchange     bool   `json:"to_exchange,omitempty"`
+	Key            string `json:"key"`
+	Args           []byte `json:"args,omitempty"`
+	Selector       string `json:"selector,omitempty"`
+	ConvertStrings bool   `json:"convert_strings,omitempty"`
+}
+
+func defKey(parts ...string) string { return strings.Join(parts, "\x00") }
+
+func encodeArgs(t message.Table) []byte {
+	if len(t) == 0 {
+		return nil
+	}
+	b, err := message.EncodeTable(t)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// durable reports whether definitions and persistent messages are kept.
+func (b *Broker) durable() bool { return b.store != nil }
+
+func (b *Broker) putDef(kind, key string, v any) {
+	if b.store == nil {
+		return
+	}
+	raw, err := json.Marshal(v)
+	if err == nil {
+		err = b.store.PutDefinition(kind, key, raw)
+	}
+	if err != nil {
+		b.logger.Error("cannot store definition", "kind", kind, "key", strings.ReplaceAll(key, "\x00", "/"), "err", err)
+	}
+}
+
+func (b *Broker) deleteDef(kind, key string) {
+	if b.store == nil {
+		return
+	}
+	if err := b.store.DeleteDefinition(kind, key); err != nil {
+		b.logger.Error("cannot delete definition", "kind", kind, "key", strings.ReplaceAll(key, "\x00", "/"), "err", err)
+	}
+}
+
+func (x *Exchange) persistable() bool {
+	return x.durable && x.name != "" && !strings.HasPrefix(x.name, "amq.")
+}
+
+func (v *VHost) storeExchange(x *Exchange) {
+	if !x.persistable() {
+		return
+	}
+	v.broker.putDef(defExchange, defKey(v.name, x.name), exchangeDef{
+		VHost: v.name, Name: x.name, Type: x.kind.String(), AutoDelete: x.autoDelete, Internal: x.internal, Args: encodeArgs(x.args),
+	})
+}
+
+func (v *VHost) unstoreExchange(x *Exchange) {
+	if x.persistable() {
+		v.broker.deleteDef(defExchange, defKey(v.name, x.name))
+	}
+}
+
+func (v *VHost) storeQueue(q *Queue) {
+	if q.id == 0 {
+		return
+	}
+	v.broker.putDef(defQueue, defKey(v.name, q.name), queueDef{
+		VHost: v.name, Name: q.name, ID: uint64(q.id), AutoDelete: q.autoDelete, Implicit: q.implicit, Args: encodeArgs(q.args),
+	})
+}
+
+// unstoreQueue forgets a deleted queue and every message it held.
+func (v *VHost) unstoreQueue(q *Queue) {
+	if q.id == 0 || v.broker.store == nil {
+		return
+	}
+	if err := v.broker.store.PurgeQueue(q.id, math.MaxUint64, nil); err != nil {
+		v.log().Error("cannot drop a deleted queue's messages", "queue", q.name, "err", err)
+	}
+	v.broker.deleteDef(defQueue, defKey(v.name, q.name))
+}
+
+// bindingPersistable: both ends survive a restart.
+func (b *Binding) persistable(src *Exchange) bool {
+	if !src.persistable() {
+		return false
+	}
+	if b.Queue != nil {
+		return b.Queue.id != 0
+	}
+	return b.Exchange.persistable()
+}
+
+func (b *Binding) defKey(vhost string) string {
+	kind := "q"
+	if b.Exchange != nil {
+		kind = "x"
+	}
+	sel := ""
+	if sf, ok := b.Filter.(*SelectorFilter); ok {
+		sel = sf.expr
+	}
+	return defKey(vhost, b.Source, kind, b.DestinationName(), b.Key, string(encodeArgs(b.Args)), sel)
+}
+
+func (v *VHost) storeBinding(src *Exchange, b *Binding) {
+	if !b.persistable(src) {
+		return
+	}
+	d := bindingDef{VHost: v.name, Source: b.Source, Destination: b.DestinationName(), ToExchange: b.Exchange != nil, Key: b.Key, Args: encodeArgs(b.Args)}
+	if sf, ok := b.Filter.(*SelectorFilter); ok {
+		d.Selector, d.ConvertStrings = sf.expr, sf.convertStrings
+	}
+	v.broker.putDef(defBinding, b.defKey(v.name), d)
+}
+
+func (v *VHost) unstoreBinding(src *Exchange, b *Binding) {
+	if b.persistable(src) {
+		v.broker.deleteDef(defBinding, b.defKey(v.name))
+	}
+}
+
+// recovered collects what the store gives back before it is applied.
+type recovered struct {
+	exchanges []exchangeDef
+	queues    []queueDef
+	bindings  []bindingDef
+	messages  map[store.QueueID][]recoveredMessage
+	prepared  []PreparedTx
+}
+
+type recoveredMessage struct {
+	seq        uint64
+	msg        *message.Message
+	deliveries uint32
+}
+
+// recover rebuilds durable state from the store. It runs once, before any
+// client connects.
+func (b *Broker) recover() error {
+	r := &recovered{messages: map[store.QueueID][]recoveredMessage{}}
+	var decodeErrs int
+	err := b.store.Recover(store.Recovery{
+		Definitions: func(kind, key string, value []byte) {
+			var err error
+			switch kind {
+			case defExchange:
+				var d exchangeDef
+				if err = json.Unmarshal(value, &d); err == nil {
+					r.exchanges = append(r.exchanges, d)
+				}
+			case defQueue:
+				var d queueDef
+				if err = json.Unmarshal(value, &d); err == nil {
+					r.queues = append(r.queues, d)
+				}
+			case defBinding:
+				var d bindingDef
+				if err = json.Unmarshal(value, &d); err == nil {
+					r.bindings = append(r.bindings, d)
+				}
+			}
+			if err != nil {
+				b.logger.Error("unreadable stored definition; skipped", "kind", kind, "err", err)
+			}
+		},
+		Message: func(q store.QueueID, seq uint64, ref store.MsgRef, body []byte, deliveries uint32) {
+			m, err := message.Decode(body)
+			if err != nil {
+				decodeErrs++
+				return
+			}
+			r.messages[q] = append(r.messages[q], recoveredMessage{seq: seq, msg: m, deliveries: deliveries})
+		},
+		Prepared: func(tx store.TxID, enqueues []store.PreparedEnqueue, acks []store.Target) {
+			r.prepared = append(r.prepared, PreparedTx{ID: tx, enqueues: enqueues, acks: acks})
+		},
+		BodiesPerQueue: -1,
+	})
+	if err != nil {
+		return fmt.Errorf("recover store: %w", err)
+	}
+	if decodeErrs > 0 {
+		b.logger.Error("stored messages could not be decoded and were skipped", "count", decodeErrs)
+	}
+	return b.apply(r)
+}
+
+func (b *Broker) apply(r *recovered) error {
+	for _, d := range r.exchanges {
+		v := b.AddVHost(d.VHost)
+		kind, err := ParseExchangeType(d.Type)
+		if err != nil {
+			b.logger.Error("stored exchange has an unknown type; skipped", "exchange", d.Name, "type", d.Type)
+			continue
+		}
+		args, _ := message.DecodeTable(d.Args)
+		v.mu.Lock()
+		v.exchanges[d.Name] = newExchange(v, ExchangeInfo{Name: d.Name, Type: kind, Durable: true, AutoDelete: d.AutoDelete, Internal: d.Internal, Args: args})
+		v.mu.Unlock()
+	}
+	queues := map[store.QueueID]*Queue{}
+	for _, d := range r.queues {
+		v := b.AddVHost(d.VHost)
+		args, _ := message.DecodeTable(d.Args)
+		cfg, err := parseQueueArgs(d.Name, args)
+		if err != nil {
+			b.logger.Error("stored queue has invalid arguments; they are ignored", "queue", d.Name, "err", err)
+			cfg, _ = parseQueueArgs(d.Name, nil)
+		}
+		q := newQueue(v, QueueSpec{Name: d.Name, Durable: true, AutoDelete: d.AutoDelete, Implicit: d.Implicit, Args: args}, cfg, 0)
+		q.id = store.QueueID(d.ID)
+		for {
+			cur := b.nextQueueID.Load()
+			if cur >= d.ID || b.nextQueueID.CompareAndSwap(cur, d.ID) {
+				break
+			}
+		}
+		v.mu.Lock()
+		v.queues[d.Name] = q
+		v.mu.Unlock()
+		queues[q.id] = q
+	}
+	for _, d := range r.bindings {
+		v, ok := b.VHost(d.VHost)
+		if !ok {
+			continue
+		}
+		args, _ := message.DecodeTable(d.Args)
+		var f Filter
+		if d.Selector != "" {
+			sf, err := NewSelectorFilter(d.Selector, false, 0, d.ConvertStrings)
+			if err != nil {
+				b.logger.Error("stored binding selector does not parse; binding skipped", "selector", d.Selector, "err", err)
+				continue
+			}
+			f = sf
+		}
+		if err := v.bindWith(nil, d.Destination, d.ToExchange, d.Source, d.Key, args, f); err != nil {
+			b.logger.Error("stored binding could not be restored", "source", d.Source, "destination", d.Destination, "err", err)
+		}
+	}
+	total := 0
+	for id, msgs := range r.messages {
+		q := queues[id]
+		if q == nil {
+			continue
+		}
+		q.mu.Lock()
+		for _, rm := range msgs {
+			q.restoreLocked(rm)
+			total++
+		}
+		q.mu.Unlock()
+	}
+	b.prepared.restore(r.prepared, queues)
+	for _, q := range queues {
+		q.mu.Lock()
+		q.armExpiryLocked()
+		q.startUnusedLocked()
+		q.mu.Unlock()
+	}
+	b.logger.Info("recovered durable state", "exchanges", len(r.exchanges), "queues", len(r.queues), "bindings", len(r.bindings), "messages", total, "prepared_transactions", len(r.prepared))
+	return nil
+}
+
+// restoreLocked puts a recovered message back at its sequence number.
+func (q *Queue) restoreLocked(rm recoveredMessage) {
+	e := &Entry{msg: rm.msg, seq: rm.seq, size: rm.msg.Size(), priority: rm.msg.Priority, expiresAt: rm.msg.ExpiresAt, deliveries: rm.deliveries, stored: true}
+	if rm.seq > q.nextSeq {
+		q.nextSeq = rm.seq
+	}
+	q.ready.insert(e)
+}
