@@ -31,7 +31,15 @@ type Options struct {
 	// Store keeps durable definitions and persistent messages; nil keeps
 	// everything in memory.
 	Store *store.Store
+	// PageLimit is how many ready messages per queue keep their bodies in
+	// memory; the bodies of stored messages beyond it are read back from
+	// the store when needed. 0 means DefaultPageLimit; negative disables
+	// paging.
+	PageLimit int
 }
+
+// DefaultPageLimit keeps a queue's first 10,000 ready bodies in memory.
+const DefaultPageLimit = 10000
 
 // Broker is the root of the core: the vhosts and the connections' clients.
 type Broker struct {
@@ -45,6 +53,7 @@ type Broker struct {
 	alarms       alarms
 
 	store       *store.Store
+	pageLimit   int
 	nextQueueID atomic.Uint64
 	nextTxID    atomic.Uint64
 	prepared    preparedRegistry
@@ -59,7 +68,10 @@ func New(opts Options) (*Broker, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	b := &Broker{users: opts.Users, logger: opts.Logger, vhosts: map[string]*VHost{}, store: opts.Store}
+	b := &Broker{users: opts.Users, logger: opts.Logger, vhosts: map[string]*VHost{}, store: opts.Store, pageLimit: opts.PageLimit}
+	if b.pageLimit == 0 {
+		b.pageLimit = DefaultPageLimit
+	}
 	b.prepared.txs = map[store.TxID]*PreparedTx{}
 	for _, name := range opts.Users.VHosts() {
 		b.AddVHost(name)

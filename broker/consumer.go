@@ -306,10 +306,13 @@ func (q *Queue) eligible(c *Consumer, e *Entry) bool {
 	if q.solos > 0 && c != q.soloOwnerLocked() {
 		return false
 	}
-	if c.filter != nil && !c.filter.Match(e.msg) {
-		return false
+	if c.filter != nil {
+		m := q.messageLocked(e)
+		if m == nil || !c.filter.Match(m) {
+			return false
+		}
 	}
-	if g := e.msg.GroupID; g != "" {
+	if g := e.group; g != "" {
 		if owner, ok := q.msgGroups[g]; ok && owner != c {
 			return false
 		}
@@ -360,11 +363,15 @@ func (q *Queue) dispatchLocked(now int64, arriving *Entry, fx *effects) {
 			q.expireLocked(e, fx)
 			continue
 		}
-		if e.msg.GroupID != "" {
+		if e.group != "" {
 			// Message groups pin messages to consumers, so a blocked group
 			// must not hold back the rest: fall back to scanning.
 			q.dispatchScanLocked(now, arriving, fx)
 			return
+		}
+		if q.messageLocked(e) == nil {
+			q.dropUnreadableLocked(e)
+			continue
 		}
 		c := q.pick(e)
 		if c == nil {
@@ -393,7 +400,11 @@ func (q *Queue) dispatchScanLocked(now int64, arriving *Entry, fx *effects) {
 		if c == nil {
 			return q.anyCapacity()
 		}
-		if g := e.msg.GroupID; g != "" {
+		if q.messageLocked(e) == nil {
+			q.dropUnreadableLocked(e)
+			return true
+		}
+		if g := e.group; g != "" {
 			if q.msgGroups == nil {
 				q.msgGroups = map[string]*Consumer{}
 			}
@@ -422,11 +433,15 @@ func (q *Queue) anyCapacity() bool {
 }
 
 func (q *Queue) expireLocked(e *Entry, fx *effects) {
+	if q.cfg.hasDLX {
+		if m := q.messageLocked(e); m != nil {
+			fx.deadLetters = append(fx.deadLetters, deadLetter{msg: m, reason: "expired"})
+		}
+	} else if e.msg == nil {
+		q.paged--
+	}
 	q.ready.take(e)
 	e.state = stateSettled
 	q.forgetLocked(e)
 	q.stats.Expired++
-	if q.cfg.hasDLX {
-		fx.deadLetters = append(fx.deadLetters, deadLetter{msg: e.msg, reason: "expired"})
-	}
 }

@@ -167,25 +167,22 @@ func (v *VHost) unstoreBinding(src *Exchange, b *Binding) {
 	}
 }
 
-// recovered collects what the store gives back before it is applied.
+// recovered collects the definitions the store gives back; messages are
+// streamed into their queues as they come (definitions all come first).
 type recovered struct {
 	exchanges []exchangeDef
 	queues    []queueDef
 	bindings  []bindingDef
-	messages  map[store.QueueID][]recoveredMessage
 	prepared  []PreparedTx
-}
-
-type recoveredMessage struct {
-	seq        uint64
-	msg        *message.Message
-	deliveries uint32
+	byID      map[store.QueueID]*Queue
+	applied   bool
+	messages  int
 }
 
 // recover rebuilds durable state from the store. It runs once, before any
 // client connects.
 func (b *Broker) recover() error {
-	r := &recovered{messages: map[store.QueueID][]recoveredMessage{}}
+	r := &recovered{}
 	var decodeErrs int
 	err := b.store.Recover(store.Recovery{
 		Definitions: func(kind, key string, value []byte) {
@@ -211,13 +208,25 @@ func (b *Broker) recover() error {
 				b.logger.Error("unreadable stored definition; skipped", "kind", kind, "err", err)
 			}
 		},
-		Message: func(q store.QueueID, seq uint64, ref store.MsgRef, body []byte, deliveries uint32) {
+		Message: func(id store.QueueID, seq uint64, ref store.MsgRef, body []byte, deliveries uint32) {
+			if !r.applied {
+				b.applyDefinitions(r)
+			}
+			q := r.byID[id]
+			if q == nil {
+				return
+			}
 			m, err := message.Decode(body)
 			if err != nil {
 				decodeErrs++
 				return
 			}
-			r.messages[q] = append(r.messages[q], recoveredMessage{seq: seq, msg: m, deliveries: deliveries})
+			q.mu.Lock()
+			e := q.restoreLocked(m, seq, deliveries)
+			e.ref = ref
+			q.maybePageOutLocked(e)
+			q.mu.Unlock()
+			r.messages++
 		},
 		Prepared: func(tx store.TxID, enqueues []store.PreparedEnqueue, acks []store.Target) {
 			r.prepared = append(r.prepared, PreparedTx{ID: tx, enqueues: enqueues, acks: acks})
@@ -230,10 +239,23 @@ func (b *Broker) recover() error {
 	if decodeErrs > 0 {
 		b.logger.Error("stored messages could not be decoded and were skipped", "count", decodeErrs)
 	}
-	return b.apply(r)
+	if !r.applied {
+		b.applyDefinitions(r)
+	}
+	b.prepared.restore(r.prepared, r.byID)
+	for _, q := range r.byID {
+		q.mu.Lock()
+		q.armExpiryLocked()
+		q.startUnusedLocked()
+		q.mu.Unlock()
+	}
+	b.logger.Info("recovered durable state", "exchanges", len(r.exchanges), "queues", len(r.queues), "bindings", len(r.bindings), "messages", r.messages, "prepared_transactions", len(r.prepared))
+	return nil
 }
 
-func (b *Broker) apply(r *recovered) error {
+// applyDefinitions rebuilds exchanges, queues and bindings.
+func (b *Broker) applyDefinitions(r *recovered) {
+	r.applied = true
 	for _, d := range r.exchanges {
 		v := b.AddVHost(d.VHost)
 		kind, err := ParseExchangeType(d.Type)
@@ -247,6 +269,7 @@ func (b *Broker) apply(r *recovered) error {
 		v.mu.Unlock()
 	}
 	queues := map[store.QueueID]*Queue{}
+	r.byID = queues
 	for _, d := range r.queues {
 		v := b.AddVHost(d.VHost)
 		args, _ := message.DecodeTable(d.Args)
@@ -287,35 +310,14 @@ func (b *Broker) apply(r *recovered) error {
 			b.logger.Error("stored binding could not be restored", "source", d.Source, "destination", d.Destination, "err", err)
 		}
 	}
-	total := 0
-	for id, msgs := range r.messages {
-		q := queues[id]
-		if q == nil {
-			continue
-		}
-		q.mu.Lock()
-		for _, rm := range msgs {
-			q.restoreLocked(rm)
-			total++
-		}
-		q.mu.Unlock()
-	}
-	b.prepared.restore(r.prepared, queues)
-	for _, q := range queues {
-		q.mu.Lock()
-		q.armExpiryLocked()
-		q.startUnusedLocked()
-		q.mu.Unlock()
-	}
-	b.logger.Info("recovered durable state", "exchanges", len(r.exchanges), "queues", len(r.queues), "bindings", len(r.bindings), "messages", total, "prepared_transactions", len(r.prepared))
-	return nil
 }
 
 // restoreLocked puts a recovered message back at its sequence number.
-func (q *Queue) restoreLocked(rm recoveredMessage) {
-	e := &Entry{msg: rm.msg, seq: rm.seq, size: rm.msg.Size(), priority: rm.msg.Priority, expiresAt: rm.msg.ExpiresAt, deliveries: rm.deliveries, stored: true}
-	if rm.seq > q.nextSeq {
-		q.nextSeq = rm.seq
+func (q *Queue) restoreLocked(m *message.Message, seq uint64, deliveries uint32) *Entry {
+	e := &Entry{msg: m, seq: seq, size: m.Size(), priority: m.Priority, expiresAt: m.ExpiresAt, deliveries: deliveries, stored: true, group: m.GroupID}
+	if seq > q.nextSeq {
+		q.nextSeq = seq
 	}
 	q.ready.insert(e)
+	return e
 }

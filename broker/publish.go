@@ -123,6 +123,7 @@ type reservation struct {
 	q   *Queue
 	msg *message.Message
 	seq uint64
+	ref store.MsgRef
 }
 
 // deliver enqueues msg on queues. Persistent messages for durable queues
@@ -155,11 +156,12 @@ func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, o
 		return res, nil
 	}
 	enc, err := message.Encode(msg)
+	var ref store.MsgRef
 	if err == nil {
 		if tx != nil {
-			_, err = st.TxEnqueue(*tx, enc, targets)
+			ref, err = st.TxEnqueue(*tx, enc, targets)
 		} else {
-			_, err = st.Enqueue(enc, targets, onStored)
+			ref, err = st.Enqueue(enc, targets, onStored)
 			res.Stored = err == nil
 		}
 	}
@@ -171,9 +173,9 @@ func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, o
 	for i, q := range storedQueues {
 		switch {
 		case stored && tx != nil:
-			held = append(held, reservation{q: q, msg: msg, seq: targets[i].Seq})
+			held = append(held, reservation{q: q, msg: msg, seq: targets[i].Seq, ref: ref})
 		case stored:
-			q.enqueueReserved(msg, targets[i].Seq, now)
+			q.enqueueReserved(msg, targets[i].Seq, ref, now)
 		default:
 			q.mu.Lock()
 			var fx effects

@@ -29,9 +29,15 @@ type Entry struct {
 	inDeque    bool
 	stored     bool // the store holds it: settling it writes an ack
 	consumer   *Consumer
+	// A stored entry deep in a long queue keeps only what dispatch needs
+	// (msg is nil): the body is read back from the store by ref when the
+	// message nears the head, so a huge backlog does not live in memory.
+	ref   store.MsgRef
+	group string
 }
 
-// Message returns the entry's message.
+// Message returns the entry's message (nil while paged out; deliveries
+// always carry the message).
 func (e *Entry) Message() *message.Message { return e.msg }
 
 // Seq is the entry's position in its queue, increasing in enqueue order.
@@ -91,6 +97,7 @@ type Queue struct {
 	scanning     int // consumers that may refuse messages (selectors), forcing a scan past the head
 	solos        int // consumers with ActiveMQ exclusive-consumer semantics
 	msgGroups    map[string]*Consumer
+	paged        int // ready entries whose bodies are only in the store
 	deleted      bool
 	stats        QueueStats
 
@@ -251,20 +258,22 @@ func (q *Queue) reserve(msg *message.Message) (uint64, bool) {
 	return seq, ok
 }
 
-func (q *Queue) enqueueReserved(msg *message.Message, seq uint64, now int64) {
+func (q *Queue) enqueueReserved(msg *message.Message, seq uint64, ref store.MsgRef, now int64) {
 	var fx effects
 	q.mu.Lock()
 	if !q.deleted {
-		q.addLocked(msg, seq, true, now, &fx)
+		e := q.addLocked(msg, seq, true, now, &fx)
+		e.ref = ref
+		q.maybePageOutLocked(e)
 	}
 	q.mu.Unlock()
 	q.run(&fx)
 }
 
 // addLocked makes an admitted message ready and dispatches.
-func (q *Queue) addLocked(msg *message.Message, seq uint64, stored bool, now int64, fx *effects) {
+func (q *Queue) addLocked(msg *message.Message, seq uint64, stored bool, now int64, fx *effects) *Entry {
 	size := msg.Size()
-	e := &Entry{msg: msg, seq: seq, size: size, priority: msg.Priority, expiresAt: msg.ExpiresAt, stored: stored}
+	e := &Entry{msg: msg, seq: seq, size: size, priority: msg.Priority, expiresAt: msg.ExpiresAt, stored: stored, group: msg.GroupID}
 	if q.cfg.messageTTL >= 0 {
 		if exp := now + q.cfg.messageTTL; e.expiresAt == 0 || exp < e.expiresAt {
 			e.expiresAt = exp
@@ -286,6 +295,38 @@ func (q *Queue) addLocked(msg *message.Message, seq uint64, stored bool, now int
 	if e.state == stateReady && e.expiresAt != 0 && (q.expiryAt == 0 || e.expiresAt < q.expiryAt) {
 		fx.armExpiry = true
 	}
+	return e
+}
+
+// maybePageOutLocked drops a stored ready entry's body when the queue
+// already keeps its in-memory window of bodies.
+func (q *Queue) maybePageOutLocked(e *Entry) {
+	limit := q.vhost.broker.pageLimit
+	if limit > 0 && e.stored && e.state == stateReady && e.msg != nil && q.ready.count > limit {
+		e.msg = nil
+		q.paged++
+	}
+}
+
+// messageLocked returns an entry's message, reading a paged-out body back
+// from the store. A body that cannot be read is reported and the entry
+// dropped (nil).
+func (q *Queue) messageLocked(e *Entry) *message.Message {
+	if e.msg != nil {
+		return e.msg
+	}
+	body, err := q.vhost.broker.store.ReadMessage(e.ref)
+	var m *message.Message
+	if err == nil {
+		m, err = message.Decode(body)
+	}
+	if err != nil {
+		q.vhost.log().Error("cannot read a paged-out message back from the store; it is dropped", "queue", q.name, "seq", e.seq, "err", err)
+		return nil
+	}
+	e.msg = m
+	q.paged--
+	return m
 }
 
 // forgetLocked tells the store a stored entry is gone for good.
@@ -317,13 +358,17 @@ func (q *Queue) dropHeadLocked(fx *effects) {
 		if e == nil {
 			return
 		}
+		if q.cfg.hasDLX {
+			if m := q.messageLocked(e); m != nil {
+				fx.deadLetters = append(fx.deadLetters, deadLetter{msg: m, reason: "maxlen"})
+			}
+		} else if e.msg == nil {
+			q.paged--
+		}
 		q.ready.take(e)
 		e.state = stateSettled
 		q.forgetLocked(e)
 		q.stats.Dropped++
-		if q.cfg.hasDLX {
-			fx.deadLetters = append(fx.deadLetters, deadLetter{msg: e.msg, reason: "maxlen"})
-		}
 	}
 }
 
@@ -333,6 +378,7 @@ func (q *Queue) Purge() int {
 	defer q.mu.Unlock()
 	n := q.ready.count
 	var stored []uint64
+	q.paged = 0
 	q.ready.drain(func(e *Entry) {
 		e.state = stateSettled
 		if e.stored {
@@ -357,15 +403,41 @@ func (q *Queue) Purge() int {
 
 // Browse visits ready messages in dispatch order without consuming them.
 func (q *Queue) Browse(fn func(m *message.Message, redelivered bool) bool) {
+	type item struct {
+		m           *message.Message
+		redelivered bool
+	}
 	q.mu.Lock()
-	msgs := make([]*Entry, 0, q.ready.count)
-	q.ready.each(func(e *Entry) bool { msgs = append(msgs, e); return true })
+	items := make([]item, 0, q.ready.count)
+	q.ready.each(func(e *Entry) bool {
+		m := e.msg
+		if m == nil {
+			// Read paged-out bodies without keeping them: browsing must
+			// not pull a whole backlog into memory.
+			if body, err := q.vhost.broker.store.ReadMessage(e.ref); err == nil {
+				m, _ = message.Decode(body)
+			}
+		}
+		if m != nil {
+			items = append(items, item{m, e.deliveries > 0})
+		}
+		return true
+	})
 	q.mu.Unlock()
-	for _, e := range msgs {
-		if !fn(e.msg, e.deliveries > 0) {
+	for _, it := range items {
+		if !fn(it.m, it.redelivered) {
 			return
 		}
 	}
+}
+
+// dropUnreadableLocked removes a ready entry whose body is lost.
+func (q *Queue) dropUnreadableLocked(e *Entry) {
+	q.ready.take(e)
+	e.state = stateSettled
+	q.paged--
+	q.forgetLocked(e)
+	q.stats.Dropped++
 }
 
 // Get takes the first ready message (AMQP basic.get). With noAck the message
@@ -380,11 +452,19 @@ func (q *Queue) Get(noAck bool) (d Delivery, remaining int, ok bool) {
 		return Delivery{}, 0, false
 	}
 	q.expireHeadsLocked(now, &fx)
-	e := q.ready.first()
-	if e != nil {
+	for {
+		e := q.ready.first()
+		if e == nil {
+			break
+		}
+		if q.messageLocked(e) == nil {
+			q.dropUnreadableLocked(e)
+			continue
+		}
 		q.ready.take(e)
 		d = q.deliveryLocked(e, nil, noAck)
 		ok = true
+		break
 	}
 	remaining = q.ready.count
 	q.touchUnusedLocked()

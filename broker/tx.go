@@ -117,7 +117,7 @@ func removes(o Outcome) bool { return o == Ack || o == Reject || o == Expire }
 func (p *txPlan) apply() {
 	now := time.Now().UnixMilli()
 	for _, r := range p.reservations {
-		r.q.enqueueReserved(r.msg, r.seq, now)
+		r.q.enqueueReserved(r.msg, r.seq, r.ref, now)
 	}
 	for _, op := range p.settles {
 		var fx effects
@@ -294,7 +294,7 @@ func (b *Broker) applyRecovered(p *PreparedTx) {
 		}
 		for _, t := range pe.Targets {
 			if q := byID[t.Queue]; q != nil {
-				q.enqueueReserved(m, t.Seq, now)
+				q.enqueueReserved(m, t.Seq, pe.Ref, now)
 			}
 		}
 	}

@@ -38,6 +38,10 @@ type Limits struct {
 	// DiskFreeLimit blocks publishers when the data directory's disk has
 	// less free space (default 50MB).
 	DiskFreeLimit Size `toml:"disk_free_limit"`
+	// QueueInMemoryMessages is how many ready messages per queue keep
+	// their bodies in memory; persistent messages beyond are paged out to
+	// the store (default 10000; -1 keeps everything in memory).
+	QueueInMemoryMessages int `toml:"queue_in_memory_messages"`
 }
 
 // MemoryLimit returns the memory alarm threshold in bytes (0 = off).

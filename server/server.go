@@ -57,7 +57,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
-	b, err := broker.New(broker.Options{Users: users, Logger: log, Store: st})
+	b, err := broker.New(broker.Options{Users: users, Logger: log, Store: st, PageLimit: cfg.Limits.QueueInMemoryMessages})
 	if err != nil {
 		if st != nil {
 			st.Close()

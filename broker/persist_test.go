@@ -1,0 +1,130 @@
+package broker
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/junctionmq/junction/auth"
+	"github.com/junctionmq/junction/message"
+	"github.com/junctionmq/junction/store"
+	"github.com/junctionmq/junction/store/journal"
+)
+
+func openStore(t *testing.T, dir string) *store.Store {
+	t.Helper()
+	st, err := store.Open(dir, store.Options{Sync: journal.SyncNever})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func persistentMsg(key, body string) *message.Message {
+	m := msg("", key, body)
+	m.Persistent = true
+	return m
+}
+
+func TestLongQueuePagesBodiesOutAndDeliversThemInOrder(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
+	v, _ := b.VHost("/")
+	c := InternalClient(v)
+	q, err := v.DeclareQueue(c, QueueSpec{Name: "deep", Durable: true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		publish(t, v, c, persistentMsg("deep", fmt.Sprint(i)))
+	}
+	q.mu.Lock()
+	paged := q.paged
+	q.mu.Unlock()
+	if paged != 45 {
+		t.Fatalf("%d bodies paged out, want 45 (50 ready, 5 in memory)", paged)
+	}
+	drain := func(q *Queue, n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			d, _, ok := q.Get(false)
+			if !ok {
+				t.Fatalf("message %d missing", i)
+			}
+			if got := string(d.Message.Body); got != fmt.Sprint(i) {
+				t.Fatalf("message %d has body %q", i, got)
+			}
+			q.Settle([]*Entry{d.Entry}, Ack)
+		}
+	}
+	drain(q, 10)
+	st.Close()
+
+	// After a restart the backlog comes back paged out too.
+	st = openStore(t, dir)
+	defer st.Close()
+	b = mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
+	v, _ = b.VHost("/")
+	q, ok := v.Queue("deep")
+	if !ok {
+		t.Fatal("durable queue not recovered")
+	}
+	if r, _, _ := q.Counts(); r != 40 {
+		t.Fatalf("%d messages after restart, want 40", r)
+	}
+	q.mu.Lock()
+	paged = q.paged
+	q.mu.Unlock()
+	if paged != 35 {
+		t.Fatalf("%d bodies paged out after restart, want 35", paged)
+	}
+	for i := 10; i < 50; i++ {
+		d, _, ok := q.Get(true)
+		if !ok || string(d.Message.Body) != fmt.Sprint(i) {
+			t.Fatalf("after restart, message %d: ok=%v body=%q", i, ok, d.Message.Body)
+		}
+	}
+}
+
+func TestPersistentMessagesOnlyOnDurableQueuesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st})
+	v, _ := b.VHost("/")
+	c := InternalClient(v)
+	v.DeclareQueue(c, QueueSpec{Name: "durable", Durable: true}, false)
+	v.DeclareQueue(c, QueueSpec{Name: "transient"}, false)
+	v.DeclareExchange(c, ExchangeInfo{Name: "fan", Type: Fanout, Durable: true}, false)
+	v.QueueBind(c, "durable", "fan", "", nil)
+	v.QueueBind(c, "transient", "fan", "", nil)
+	pm := persistentMsg("", "kept")
+	pm.Exchange = "fan"
+	publish(t, v, c, pm)
+	tm := msg("fan", "", "lost")
+	publish(t, v, c, tm)
+	st.Close()
+
+	st = openStore(t, dir)
+	defer st.Close()
+	b = mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st})
+	v, _ = b.VHost("/")
+	if _, ok := v.Queue("transient"); ok {
+		t.Fatal("a non-durable queue survived the restart")
+	}
+	q, ok := v.Queue("durable")
+	if !ok {
+		t.Fatal("durable queue lost")
+	}
+	d, _, ok := q.Get(true)
+	if !ok || string(d.Message.Body) != "kept" {
+		t.Fatalf("recovered %v %q", ok, d.Message.Body)
+	}
+	if _, _, ok := q.Get(true); ok {
+		t.Fatal("the transient message survived")
+	}
+	// The binding came back with the exchange.
+	publish(t, v, InternalClient(v), func() *message.Message { m := persistentMsg("", "again"); m.Exchange = "fan"; return m }())
+	if r, _, _ := q.Counts(); r != 1 {
+		t.Fatalf("binding not recovered: queue holds %d", r)
+	}
+}
