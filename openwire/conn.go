@@ -387,6 +387,9 @@ func (c *conn) release() {
 		if c.clientID != "" {
 			c.srv.releaseClientID(c, c.clientID)
 		}
+		if c.client != nil {
+			c.adviseConnection(false)
+		}
 	})
 }
 
@@ -432,6 +435,7 @@ func (c *conn) connectionInfo(m *wire.ConnectionInfo) error {
 	c.user, c.client, c.vhost = u, cl, cl.VHost
 	// The advisory consumer uses session -1 without a SessionInfo.
 	c.addSession(-1)
+	c.adviseConnection(true)
 	c.log.Debug("connection established", "user", u.Name, "client_id", c.clientID, "version", c.format.Version)
 	return nil
 }
@@ -454,6 +458,7 @@ func (c *conn) addProducer(m *wire.ProducerInfo) error {
 	c.producers[k] = m
 	c.sessions[k.session].producers[k] = true
 	c.mu.Unlock()
+	c.adviseProducer(m, true)
 	if m.Destination != nil && !m.Destination.Kind.IsTopic() && !m.Destination.Kind.IsTemporary() {
 		for _, name := range compositeNames(m.Destination) {
 			if _, err := c.ensureQueue(name); err != nil {
@@ -509,6 +514,9 @@ func (c *conn) remove(m *wire.RemoveInfo) (bool, error) {
 	case *wire.ProducerId:
 		k := producerKey{id.SessionId, id.Value}
 		c.mu.Lock()
+		if p := c.producers[k]; p != nil {
+			defer c.adviseProducer(p, false)
+		}
 		delete(c.producers, k)
 		if s := c.sessions[k.session]; s != nil {
 			delete(s.producers, k)

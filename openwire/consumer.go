@@ -104,6 +104,7 @@ func (c *conn) addConsumer(info *wire.ConsumerInfo) error {
 	if info.Destination.Kind.IsTopic() {
 		c.srv.temps.replayAdvisories(cs)
 	}
+	c.adviseConsumer(info, true)
 	return nil
 }
 
@@ -273,6 +274,7 @@ func (cs *consumer) close(lastDelivered int64) {
 	}
 	settle(requeue, broker.Requeue)
 	settle(ret, broker.Return)
+	cs.c.adviseConsumer(cs.info, false)
 }
 
 // settle applies an outcome to dispatched messages, grouped by queue.
@@ -324,7 +326,14 @@ func (cs *consumer) find(first, last *wire.MessageId, remove bool) []*dispatched
 	}
 	out := append([]*dispatched(nil), cs.dispatched[start:end+1]...)
 	if remove {
-		cs.dispatched = append(cs.dispatched[:start], cs.dispatched[end+1:]...)
+		if start == 0 {
+			// Acks usually settle the oldest messages: drop them from the
+			// front without moving the rest (a prefetch's worth per ack).
+			clear(cs.dispatched[:end+1])
+			cs.dispatched = cs.dispatched[end+1:]
+		} else {
+			cs.dispatched = append(cs.dispatched[:start], cs.dispatched[end+1:]...)
+		}
 	}
 	return out
 }

@@ -108,11 +108,23 @@ func (c *conn) waitIfBlocked() error {
 
 // publishAdvisory sends a broker-originated message to a topic.
 func (s *Server) publishAdvisory(c *conn, topic string, ds wire.DataStructure) {
+	s.publishAdvisoryWith(topic, ds, nil)
+}
+
+// publishAdvisoryWith adds properties to the advisory.
+func (s *Server) publishAdvisoryWith(topic string, ds wire.DataStructure, extra map[string]any) {
 	v, ok := s.broker.VHost(s.cfg.VHost)
 	if !ok {
 		return
 	}
 	am := s.advisoryMessage(topic, ds)
+	if len(extra) > 0 {
+		props, _ := am.Properties()
+		for k, val := range extra {
+			props[k] = val
+		}
+		_ = am.SetProperties(props)
+	}
 	m := message.New(message.OpenWire, nil, decodeWireProps)
 	m.Native = am
 	m.Exchange, m.RoutingKey = topicExchange, topic
