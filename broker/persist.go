@@ -127,15 +127,17 @@ func (v *VHost) unstoreQueue(q *Queue) {
 	v.broker.deleteDef(defQueue, defKey(v.name, q.name))
 }
 
-// bindingPersistable: both ends survive a restart.
+// persistable reports whether a binding survives a restart: both ends do
+// (the predeclared amq.* exchanges always exist, so bindings from them
+// count).
 func (b *Binding) persistable(src *Exchange) bool {
-	if !src.persistable() {
+	if !src.durable || src.name == "" {
 		return false
 	}
 	if b.Queue != nil {
 		return b.Queue.id != 0
 	}
-	return b.Exchange.persistable()
+	return b.Exchange.durable && b.Exchange.name != ""
 }
 
 func (b *Binding) defKey(vhost string) string {

@@ -16,7 +16,15 @@ func init() {
 			if !ok {
 				return nil, fmt.Errorf("native form is %T, not a STOMP frame", native)
 			}
-			return AppendFrame(nil, &Frame{Command: f.Command, Headers: f.Headers}, "1.2"), nil
+			// The body is stored by the message encoding; a content-length
+			// left here would make the decoder look for it.
+			headers := make([]Header, 0, len(f.Headers))
+			for _, h := range f.Headers {
+				if h.Name != "content-length" {
+					headers = append(headers, h)
+				}
+			}
+			return AppendFrame(nil, &Frame{Command: f.Command, Headers: headers}, "1.2"), nil
 		},
 		Decode: func(b []byte) (any, error) {
 			r := NewReader(bytes.NewReader(b), Limits{MaxHeaders: 1 << 16, MaxHeaderLine: 1 << 24, MaxBody: 1 << 20})

@@ -7,7 +7,7 @@ import (
 )
 
 func TestStoredSTOMPMessageKeepsHeaders(t *testing.T) {
-	f := &Frame{Command: "SEND", Headers: []Header{{"destination", "/queue/a"}, {"color", "red:blue"}, {"content-type", "text/plain"}}, Body: []byte("b\x00dy")}
+	f := &Frame{Command: "SEND", Headers: []Header{{"destination", "/queue/a"}, {"content-length", "4"}, {"color", "red:blue"}, {"content-type", "text/plain"}}, Body: []byte("b\x00dy")}
 	m := message.New(message.STOMP, nil, decodeFrameProps)
 	m.Native, m.Body = f, f.Body
 	b, err := message.Encode(m)
