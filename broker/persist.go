@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"strings"
 
 	"github.com/junctionmq/junction/message"
@@ -233,7 +234,11 @@ func (b *Broker) recover() error {
 		Prepared: func(tx store.TxID, enqueues []store.PreparedEnqueue, acks []store.Target) {
 			r.prepared = append(r.prepared, PreparedTx{ID: tx, enqueues: enqueues, acks: acks})
 		},
-		BodiesPerQueue: -1,
+		// Only the in-memory window's bodies are held together; the rest
+		// are read one by one, indexed and paged out again, so recovering
+		// a backlog costs the window plus the index, not every body.
+		BodiesPerQueue: b.recoveryWindow(),
+		StreamRest:     true,
 	})
 	if err != nil {
 		return fmt.Errorf("recover store: %w", err)
@@ -250,6 +255,12 @@ func (b *Broker) recover() error {
 		q.armExpiryLocked()
 		q.startUnusedLocked()
 		q.mu.Unlock()
+	}
+	if r.messages > 100_000 {
+		// Replaying a large journal leaves most of its reads as garbage;
+		// hand that memory back now rather than minutes later, so the
+		// resident size after a restart reflects the live state.
+		debug.FreeOSMemory()
 	}
 	b.logger.Info("recovered durable state", "exchanges", len(r.exchanges), "queues", len(r.queues), "bindings", len(r.bindings), "messages", r.messages, "prepared_transactions", len(r.prepared))
 	return nil
@@ -322,4 +333,13 @@ func (q *Queue) restoreLocked(m *message.Message, seq uint64, deliveries uint32)
 	}
 	q.ready.insert(e)
 	return e
+}
+
+// recoveryWindow is how many bodies per queue recovery loads together: the
+// paging window, or all of them when paging is off.
+func (b *Broker) recoveryWindow() int {
+	if b.pageLimit < 0 {
+		return -1
+	}
+	return b.pageLimit
 }

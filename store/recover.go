@@ -32,6 +32,11 @@ type Recovery struct {
 	// first n of each queue (by seq), negative all. Prepared enqueues get
 	// their bodies unless it is 0.
 	BodiesPerQueue int
+	// StreamRest also passes the bodies beyond BodiesPerQueue, read from
+	// the journal one message at a time as it is reported, so the caller
+	// can index a backlog larger than memory without the store holding
+	// every body at once. Those bodies are the caller's to keep or drop.
+	StreamRest bool
 }
 
 // PreparedEnqueue is one enqueue of a prepared transaction.
@@ -640,6 +645,12 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 					b, err := read(m.ref, cache)
 					if err != nil && !errors.Is(err, ErrNoMessage) {
 						return err
+					}
+					m.body = b
+				} else if m.body == nil && r.StreamRest {
+					b, err := s.ReadMessage(m.ref)
+					if err != nil && !errors.Is(err, ErrNoMessage) {
+						return fmt.Errorf("store: recover: load body: %w", err)
 					}
 					m.body = b
 				}

@@ -304,6 +304,33 @@ func TestRecoverLoadsBodiesOfTheFirstNPerQueueOnly(t *testing.T) {
 	}
 }
 
+func TestRecoverStreamRestPassesEveryBodyIncludingFanOut(t *testing.T) {
+	o := quiet(0)
+	s, dir := fresh(t, o)
+	for seq := uint64(1); seq <= 4; seq++ {
+		enqueue(t, s, fmt.Sprint("m", seq), nil, tg(1, seq))
+	}
+	enqueue(t, s, "shared", nil, tg(1, 5), tg(2, 1))
+	closeT(t, s)
+	s, err := Open(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	got := map[QueueID][]string{}
+	err = s.Recover(Recovery{BodiesPerQueue: 1, StreamRest: true,
+		Message: func(q QueueID, seq uint64, _ MsgRef, body []byte, _ uint32) {
+			got[q] = append(got[q], fmt.Sprintf("%d:%s", seq, body))
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[QueueID][]string{1: {"1:m1", "2:m2", "3:m3", "4:m4", "5:shared"}, 2: {"1:shared"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("recovered %v, want %v", got, want)
+	}
+}
+
 func TestWritesBeforeRecoverAndAfterCloseAreRefused(t *testing.T) {
 	s, err := Open(t.TempDir(), quiet(0))
 	if err != nil {
