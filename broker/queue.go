@@ -339,6 +339,18 @@ func (q *Queue) forgetLocked(e *Entry) {
 	}
 }
 
+// forgetConsumedLocked is forgetLocked for an entry a consumer took (an
+// ack, or a delivery in no-ack mode): the store may then release a
+// publisher still waiting for this message's fsync.
+func (q *Queue) forgetConsumedLocked(e *Entry) {
+	if e.stored && q.id != 0 && q.vhost.broker.store != nil {
+		if err := q.vhost.broker.store.AckConsumed(q.id, e.seq); err != nil {
+			q.vhost.log().Error("cannot record an ack in the store", "queue", q.name, "err", err)
+		}
+		e.stored = false
+	}
+}
+
 // overLimit reports whether adding n messages of size bytes would exceed
 // x-max-length or x-max-length-bytes. Only ready messages count, as in
 // RabbitMQ.
@@ -483,7 +495,7 @@ func (q *Queue) deliveryLocked(e *Entry, c *Consumer, noAck bool) Delivery {
 	if noAck {
 		e.state = stateSettled
 		q.stats.Acked++
-		q.forgetLocked(e)
+		q.forgetConsumedLocked(e)
 	} else {
 		if e.stored {
 			// Recorded so the message comes back redelivered, with its
@@ -574,7 +586,7 @@ func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, cause strin
 		default:
 			e.state = stateSettled
 			if !skipStore {
-				q.forgetLocked(e)
+				q.forgetConsumedLocked(e)
 			}
 			q.stats.Acked++
 		}

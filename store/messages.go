@@ -102,8 +102,9 @@ func (s *Store) Enqueue(msg []byte, targets []Target, done func(error)) (MsgRef,
 	}
 	id := s.next
 	binary.LittleEndian.PutUint64(*bp, id)
-	pos, err := s.appendLocked(journal.Record{Type: recMsg, Payload: *bp}, done)
+	pos, err := s.appendRawLocked(journal.Record{Type: recMsg, Payload: *bp}, s.enqueueCallback(id, done))
 	if err != nil {
+		s.early.take(id)
 		return MsgRef{}, fmt.Errorf("store: enqueue: %w", err)
 	}
 	s.next++
@@ -139,6 +140,10 @@ func (s *Store) addVisibleLocked(m *message) {
 // record, or, while other queues of a fan-out still hold the message, a
 // partial-ack record. done may be nil.
 func (s *Store) Ack(q QueueID, seq uint64, done func(error)) error {
+	return s.ack(q, seq, done, false)
+}
+
+func (s *Store) ack(q QueueID, seq uint64, done func(error), consumed bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.writableLocked(); err != nil {
@@ -155,6 +160,7 @@ func (s *Store) Ack(q QueueID, seq uint64, done func(error)) error {
 	if err := s.ackLocked(q, qs, seq, sl, s.note.wrap(done)); err != nil {
 		return fmt.Errorf("store: ack queue %d seq %d: %w", q, seq, err)
 	}
+	s.settleEarlyLocked(sl, consumed)
 	return nil
 }
 

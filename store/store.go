@@ -218,6 +218,7 @@ type Store struct {
 	cnt     counters
 
 	note      notifier
+	early     earlyDone
 	maintStop chan struct{}
 	maintDone chan struct{}
 }
