@@ -15,6 +15,9 @@
 // not Close, which waits for that goroutine).
 // PutDefinition and DeleteDefinition wait for durability themselves.
 // Delivered is never waited for: it rides the next fsync.
+// One exception to that order: an Enqueue whose every reference is taken
+// by AckConsumed (a consumer's ack) before its fsync has its done run then,
+// since nothing is left to lose (early.go).
 //
 // Queues are numbers the broker picks (QueueID); each reference of a
 // message to a queue is a Target with the broker's per-queue sequence
