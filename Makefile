@@ -3,7 +3,7 @@ GO ?= go
 TOOLS := $(CURDIR)/.tools/bin
 TEST_TIMEOUT ?= 14m
 
-.PHONY: run build deps generate check-generated vet staticcheck test test-short fuzz bench test-jms-activemq test-amqp-rabbitmq
+.PHONY: run build deps generate check-generated vet staticcheck test test-short fuzz bench test-jms-activemq test-amqp-rabbitmq test-crash-long bench-persist
 
 # Run the broker with embedded defaults: data in ./data, standard ports.
 run:
@@ -52,3 +52,14 @@ test-jms-activemq:
 # The AMQP suite against a running RabbitMQ (see test/amqp091/README.md).
 test-amqp-rabbitmq:
 	AMQP_TEST_URL=$${AMQP_TEST_URL:-amqp://guest:guest@127.0.0.1:5673/} $(GO) test -count=1 ./test/amqp091/
+
+# The crash test's long form: 50 kill -9 rounds and 40 torn-tail cases
+# (about 5 minutes; test/crash/README.md has the knobs).
+test-crash-long:
+	JUNCTION_LONG=1 $(GO) test -count=1 -timeout 30m ./test/crash/
+
+# Persistence figures side by side with RabbitMQ and ActiveMQ (needs root
+# for the RabbitMQ node; bench/persist/README.md).
+bench-persist:
+	JUNCTION_DEPS_EXTRA="activemq rabbitmq-server" ./scripts/deps.sh
+	bench/persist/run.sh
