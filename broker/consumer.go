@@ -439,6 +439,7 @@ func (q *Queue) expireLocked(e *Entry, fx *effects) {
 		}
 	} else if e.msg == nil {
 		q.paged--
+		q.pagedBytes -= int64(e.size)
 	}
 	q.ready.take(e)
 	e.state = stateSettled

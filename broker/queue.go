@@ -97,7 +97,8 @@ type Queue struct {
 	scanning     int // consumers that may refuse messages (selectors), forcing a scan past the head
 	solos        int // consumers with ActiveMQ exclusive-consumer semantics
 	msgGroups    map[string]*Consumer
-	paged        int // ready entries whose bodies are only in the store
+	paged        int   // ready entries whose bodies are only in the store
+	pagedBytes   int64 // their sizes
 	deleted      bool
 	stats        QueueStats
 
@@ -305,6 +306,7 @@ func (q *Queue) maybePageOutLocked(e *Entry) {
 	if limit > 0 && e.stored && e.state == stateReady && e.msg != nil && q.ready.count > limit {
 		e.msg = nil
 		q.paged++
+		q.pagedBytes += int64(e.size)
 	}
 }
 
@@ -326,6 +328,7 @@ func (q *Queue) messageLocked(e *Entry) *message.Message {
 	}
 	e.msg = m
 	q.paged--
+	q.pagedBytes -= int64(e.size)
 	return m
 }
 
@@ -376,6 +379,7 @@ func (q *Queue) dropHeadLocked(fx *effects) {
 			}
 		} else if e.msg == nil {
 			q.paged--
+			q.pagedBytes -= int64(e.size)
 		}
 		q.ready.take(e)
 		e.state = stateSettled
@@ -390,7 +394,7 @@ func (q *Queue) Purge() int {
 	defer q.mu.Unlock()
 	n := q.ready.count
 	var stored []uint64
-	q.paged = 0
+	q.paged, q.pagedBytes = 0, 0
 	q.ready.drain(func(e *Entry) {
 		e.state = stateSettled
 		if e.stored {
@@ -448,6 +452,7 @@ func (q *Queue) dropUnreadableLocked(e *Entry) {
 	q.ready.take(e)
 	e.state = stateSettled
 	q.paged--
+	q.pagedBytes -= int64(e.size)
 	q.forgetLocked(e)
 	q.stats.Dropped++
 }

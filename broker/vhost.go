@@ -356,7 +356,7 @@ func (v *VHost) deleteQueueInternal(q *Queue) int {
 	q.mu.Lock()
 	q.deleted = true
 	n := q.ready.count
-	q.paged = 0
+	q.paged, q.pagedBytes = 0, 0
 	q.ready.drain(func(e *Entry) { e.state = stateSettled })
 	cancelled := q.consumers
 	q.consumers = nil

@@ -42,6 +42,11 @@ type Limits struct {
 	// their bodies in memory; persistent messages beyond are paged out to
 	// the store (default 10000; -1 keeps everything in memory).
 	QueueInMemoryMessages int `toml:"queue_in_memory_messages"`
+	// DestinationMemoryLimit holds an OpenWire producer (its sync send's
+	// response or its async send window) while the queue it sends to
+	// keeps more than this many bytes of ready messages in memory: ActiveMQ's
+	// per-destination producer flow control (default 64MB; 0 turns it off).
+	DestinationMemoryLimit Size `toml:"destination_memory_limit"`
 }
 
 // MemoryLimit returns the memory alarm threshold in bytes (0 = off).
@@ -141,7 +146,7 @@ func Default() Config {
 			HandshakeTimeout: Duration{10 * time.Second},
 		},
 		Log:    Log{Level: "info", Format: "text"},
-		Limits: Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000},
+		Limits: Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/junctionmq/junction/broker"
 	"github.com/junctionmq/junction/message"
 	"github.com/junctionmq/junction/openwire/wire"
 )
@@ -30,6 +31,10 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) error {
 		}
 	}
 	dests := compositeDests(wm.Destination)
+	full := c.fullQueues(dests, t)
+	if len(full) > 0 && done != nil {
+		done = c.afterSpace(full, done)
+	}
 	w := newWaiter(done)
 	defer w.release()
 	for _, d := range dests {
@@ -54,9 +59,48 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) error {
 		}
 	}
 	if !mc.IsResponseRequired() && wm.ProducerId != nil {
-		c.producerAck(wm)
+		if len(full) > 0 {
+			c.afterSpace(full, func(error) { c.producerAck(wm) })(nil)
+		} else {
+			c.producerAck(wm)
+		}
 	}
 	return nil
+}
+
+// fullQueues returns the queues among dests that are over the destination
+// memory limit. Transactional sends are not held: their messages are not
+// in the queue before the commit.
+func (c *conn) fullQueues(dests []*wire.Destination, t *txn) []*broker.Queue {
+	limit := c.srv.cfg.DestinationMemoryLimit
+	if limit <= 0 || t != nil {
+		return nil
+	}
+	var full []*broker.Queue
+	for _, d := range dests {
+		if d.Kind != wire.Queue {
+			continue
+		}
+		if q, ok := c.vhost.Queue(d.PhysicalName); ok && q.MemoryBytes() >= limit {
+			full = append(full, q)
+		}
+	}
+	return full
+}
+
+// afterSpace defers fn until every queue in full is back under the
+// destination memory limit, without holding the connection's reader: the
+// connection's consumers must keep acknowledging meanwhile.
+func (c *conn) afterSpace(full []*broker.Queue, fn func(error)) func(error) {
+	limit := c.srv.cfg.DestinationMemoryLimit
+	return func(err error) {
+		go func() {
+			for _, q := range full {
+				q.WaitMemoryBelow(limit, c.done)
+			}
+			fn(err)
+		}()
+	}
 }
 
 // checkSendable makes sure a queue exists (JMS queues are created on first

@@ -1,0 +1,160 @@
+package openwire_test
+
+import (
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/junctionmq/junction/config"
+	"github.com/junctionmq/junction/openwire/wire"
+	"github.com/junctionmq/junction/servertest"
+)
+
+// TestSyncSendToAQueueOverItsMemoryLimitWaitsForConsumers: the fifth 1 KiB
+// message finds the queue at its 4 KiB limit, so its Response is held
+// until an AMQP consumer brings the queue (now five messages) under the
+// limit again, as ActiveMQ's producer flow control blocks a send to a full
+// destination.
+func TestSyncSendToAQueueOverItsMemoryLimitWaitsForConsumers(t *testing.T) {
+	b := servertest.Start(t, func(c *config.Config) {
+		c.Listeners.OpenWire = "127.0.0.1:0"
+		c.Limits.DestinationMemoryLimit = 4096
+	})
+	p := dialRaw(t, b)
+	p.negotiate()
+	p.connect("producer")
+	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-producer", Value: 1}})
+	pid := &wire.ProducerId{ConnectionId: "ID:raw-producer", SessionId: 1, Value: 1}
+	p.sync(&wire.ProducerInfo{ProducerId: pid}, 2)
+	send := func(n int32) {
+		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
+			Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: "flow"},
+			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
+			Content:     make([]byte, 1024)}}
+		m.CommandId, m.ResponseRequired = 10+n, true
+		p.write(m)
+	}
+	for n := int32(1); n <= 4; n++ {
+		send(n)
+		p.expectResponse(10+n, time.Second)
+	}
+	send(5)
+	p.expectNoResponse(200 * time.Millisecond)
+
+	conn, err := amqp.Dial(b.AMQPURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, ok, err := ch.Get("flow", true); err != nil || !ok {
+			t.Fatalf("basic.get from the full queue: ok=%v err=%v", ok, err)
+		}
+		if q, _ := ch.QueueDeclarePassive("flow", true, false, false, false, nil); q.Messages == 4 {
+			p.expectNoResponse(50 * time.Millisecond) // 4 KiB: still at the limit
+		}
+	}
+	p.expectResponse(15, 2*time.Second)
+	q, err := ch.QueueDeclarePassive("flow", true, false, false, false, nil)
+	if err != nil || q.Messages != 3 {
+		t.Fatalf("queue holds %d messages (err %v), want 3: the held send was not lost", q.Messages, err)
+	}
+}
+
+func (r *rawClient) expectResponse(id int32, within time.Duration) {
+	r.t.Helper()
+	r.nc.SetReadDeadline(time.Now().Add(within))
+	defer r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		got, err := r.read()
+		if err != nil {
+			r.t.Fatalf("waiting for the response to command %d: %v", id, err)
+		}
+		if resp, ok := got.(*wire.Response); ok {
+			if resp.CorrelationId != id {
+				r.t.Fatalf("response to command %d, want %d", resp.CorrelationId, id)
+			}
+			return
+		}
+	}
+}
+
+func (r *rawClient) expectNoResponse(within time.Duration) {
+	r.t.Helper()
+	r.nc.SetReadDeadline(time.Now().Add(within))
+	defer r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		got, err := r.read()
+		if err != nil {
+			return // the deadline: nothing came
+		}
+		if resp, ok := got.(*wire.Response); ok {
+			r.t.Fatalf("response to command %d while the queue is over its limit", resp.CorrelationId)
+		}
+	}
+}
+
+// TestAsyncSendWindowIsNotReplenishedWhileTheQueueIsFull: an asynchronous
+// send gets its ProducerAck (the client's send window credit) only once the
+// queue is under its limit again.
+func TestAsyncSendWindowIsNotReplenishedWhileTheQueueIsFull(t *testing.T) {
+	b := servertest.Start(t, func(c *config.Config) {
+		c.Listeners.OpenWire = "127.0.0.1:0"
+		c.Limits.DestinationMemoryLimit = 2048
+	})
+	p := dialRaw(t, b)
+	p.negotiate()
+	p.connect("async")
+	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-async", Value: 1}})
+	pid := &wire.ProducerId{ConnectionId: "ID:raw-async", SessionId: 1, Value: 1}
+	p.sync(&wire.ProducerInfo{ProducerId: pid, WindowSize: 1 << 20}, 2)
+	acks := 0
+	readAcks := func(within time.Duration) {
+		p.nc.SetReadDeadline(time.Now().Add(within))
+		defer p.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			got, err := p.read()
+			if err != nil {
+				return
+			}
+			if _, ok := got.(*wire.ProducerAck); ok {
+				acks++
+			}
+		}
+	}
+	for n := int32(1); n <= 3; n++ {
+		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
+			Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: "window"},
+			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
+			Content:     make([]byte, 1024)}}
+		m.CommandId = 10 + n
+		p.write(m)
+	}
+	readAcks(300 * time.Millisecond)
+	if acks != 2 {
+		t.Fatalf("%d ProducerAcks for 3 sends into a 2 KiB queue, want 2", acks)
+	}
+	conn, err := amqp.Dial(b.AMQPURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, ok, err := ch.Get("window", true); err != nil || !ok {
+			t.Fatalf("basic.get: ok=%v err=%v", ok, err)
+		}
+	}
+	readAcks(500 * time.Millisecond)
+	if acks != 3 {
+		t.Fatalf("%d ProducerAcks after the queue drained, want 3", acks)
+	}
+}
