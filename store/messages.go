@@ -442,6 +442,11 @@ func (s *Store) checkPurges() {
 // message (paged out of the broker's memory), or one of a pending or
 // prepared transaction. The slice belongs to the caller.
 func (s *Store) ReadMessage(ref MsgRef) ([]byte, error) {
+	return s.readMessage(ref, s.j.Read)
+}
+
+// readMessage is ReadMessage reading records with read.
+func (s *Store) readMessage(ref MsgRef, read func(journal.Pos) (journal.Record, error)) ([]byte, error) {
 	var last journal.Pos
 	for range 3 { // a relocation between lookup and read moves the record
 		s.mu.Lock()
@@ -457,7 +462,7 @@ func (s *Store) ReadMessage(ref MsgRef) ([]byte, error) {
 		if body != nil {
 			return body, nil
 		}
-		r, err := s.j.Read(pos)
+		r, err := read(pos)
 		if errors.Is(err, journal.ErrNotFound) && pos != last {
 			last = pos
 			continue

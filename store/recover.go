@@ -638,6 +638,9 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 		return b, nil
 	}
 	cache := make(map[uint64][]byte)
+	// A queue's backlog was mostly appended in order: read it in large
+	// windows rather than a system call per message.
+	ahead := s.j.NewReadAhead(1 << 20)
 	if r.Message != nil {
 		for _, q := range rep.queues {
 			for _, m := range rep.msgs[q] {
@@ -648,7 +651,7 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 					}
 					m.body = b
 				} else if m.body == nil && r.StreamRest {
-					b, err := s.ReadMessage(m.ref)
+					b, err := s.readMessage(m.ref, ahead.Read)
 					if err != nil && !errors.Is(err, ErrNoMessage) {
 						return fmt.Errorf("store: recover: load body: %w", err)
 					}
