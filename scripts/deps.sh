@@ -6,14 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Packages make test needs. Comparison brokers (rabbitmq-server, activemq)
-# are installed by the bench scripts that use them, not here.
+# Packages make test needs. rabbitmq-server is installed by the bench
+# scripts that use it, not here.
 # amqp-specs: the XML the AMQP codec is generated from (the regeneration test
 # reads it); python3-pika, python3-amqplib, python3-stomp: second client
 # libraries; libactivemq-java (+ a JDK): the ActiveMQ JMS client and its
 # selector parser, which tests compare against.
 # libslf4j-java gives the ActiveMQ client a logger in the JMS suite.
-packages=(amqp-specs python3-pika python3-amqplib python3-stomp libactivemq-java libslf4j-java)
+# activemq: the real ActiveMQ 5.17 broker (its jars, run embedded), which
+# the Go OpenWire client's tests run against besides Junction; its service
+# stays off (no instance is enabled by the package).
+packages=(amqp-specs python3-pika python3-amqplib python3-stomp libactivemq-java libslf4j-java activemq)
 if ! command -v javac >/dev/null 2>&1; then
   packages+=(openjdk-17-jdk-headless)
 fi
