@@ -32,6 +32,9 @@ type ConnectionInfo struct {
 	Heartbeat        time.Duration
 	FrameMax         uint32
 	Peer             string
+	// BrokerClient is the broker.Client's ID, linking the connection's
+	// consumers (broker.Consumer.Client) to it.
+	BrokerClient uint64
 }
 
 // conn is one AMQP connection. The reader goroutine (serve) owns the
@@ -100,6 +103,9 @@ func (c *conn) info() ConnectionInfo {
 	}
 	if c.vhost != nil {
 		ci.VHost = c.vhost.Name()
+	}
+	if c.client != nil {
+		ci.BrokerClient = c.client.ID
 	}
 	return ci
 }

@@ -36,6 +36,8 @@ type Options struct {
 	// the store when needed. 0 means DefaultPageLimit; negative disables
 	// paging.
 	PageLimit int
+	// Policies set queue arguments by name pattern (see Policy).
+	Policies []Policy
 }
 
 // DefaultPageLimit keeps a queue's first 10,000 ready bodies in memory.
@@ -54,6 +56,7 @@ type Broker struct {
 
 	store       *store.Store
 	pageLimit   int
+	policies    []Policy
 	nextQueueID atomic.Uint64
 	nextTxID    atomic.Uint64
 	prepared    preparedRegistry
@@ -68,7 +71,12 @@ func New(opts Options) (*Broker, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	b := &Broker{users: opts.Users, logger: opts.Logger, vhosts: map[string]*VHost{}, store: opts.Store, pageLimit: opts.PageLimit}
+	for i := range opts.Policies {
+		if err := opts.Policies[i].Validate(); err != nil {
+			return nil, err
+		}
+	}
+	b := &Broker{users: opts.Users, logger: opts.Logger, vhosts: map[string]*VHost{}, store: opts.Store, pageLimit: opts.PageLimit, policies: opts.Policies}
 	if b.pageLimit == 0 {
 		b.pageLimit = DefaultPageLimit
 	}

@@ -286,10 +286,10 @@ func (b *Broker) applyDefinitions(r *recovered) {
 	for _, d := range r.queues {
 		v := b.AddVHost(d.VHost)
 		args, _ := message.DecodeTable(d.Args)
-		cfg, err := parseQueueArgs(d.Name, args)
+		cfg, err := parseQueueArgs(d.Name, b.effectiveArgs(d.VHost, d.Name, args))
 		if err != nil {
 			b.logger.Error("stored queue has invalid arguments; they are ignored", "queue", d.Name, "err", err)
-			cfg, _ = parseQueueArgs(d.Name, nil)
+			cfg, _ = parseQueueArgs(d.Name, b.effectiveArgs(d.VHost, d.Name, nil))
 		}
 		q := newQueue(v, QueueSpec{Name: d.Name, Durable: true, AutoDelete: d.AutoDelete, Implicit: d.Implicit, Args: args}, cfg, 0)
 		q.id = store.QueueID(d.ID)

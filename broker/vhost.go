@@ -220,7 +220,7 @@ func (v *VHost) DeclareQueue(c *Client, spec QueueSpec, passive bool) (*Queue, e
 	if err := c.check(v, configureAccess, spec.Name); err != nil {
 		return nil, err
 	}
-	cfg, err := parseQueueArgs(spec.Name, spec.Args)
+	cfg, err := parseQueueArgs(spec.Name, v.broker.effectiveArgs(v.name, spec.Name, spec.Args))
 	if err != nil {
 		return nil, err
 	}

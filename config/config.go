@@ -26,6 +26,8 @@ type Config struct {
 	Perms     []Perm     `toml:"permissions"`
 	Defaults  DefaultUsr `toml:"default_user"`
 	Limits    Limits     `toml:"limits"`
+	Metrics   Metrics    `toml:"metrics"`
+	Policies  []Policy   `toml:"policies"`
 }
 
 // Limits are the resource alarms' thresholds.
@@ -145,8 +147,9 @@ func Default() Config {
 			MaxMessageSize:   128 << 20,
 			HandshakeTimeout: Duration{10 * time.Second},
 		},
-		Log:    Log{Level: "info", Format: "text"},
-		Limits: Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20},
+		Log:     Log{Level: "info", Format: "text"},
+		Limits:  Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20},
+		Metrics: Metrics{MaxQueueLabels: DefaultMaxQueueLabels},
 	}
 }
 
@@ -216,6 +219,9 @@ func (c *Config) Validate() error {
 	case "", "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	if _, err := c.BrokerPolicies(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

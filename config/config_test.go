@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,72 @@ func TestDefaultUserCanBeDisabled(t *testing.T) {
 	reg, _ := cfg.Registry()
 	if _, ok := reg.User("guest"); ok {
 		t.Fatal("guest exists although disabled")
+	}
+}
+
+func TestPoliciesParseIntoQueueArguments(t *testing.T) {
+	cfg := Default()
+	err := Parse(`
+[[policies]]
+name = "orders"
+pattern = "^orders\\."
+priority = 2
+message_ttl = "90s"
+max_length = 1000
+max_length_bytes = "10MB"
+overflow = "reject-publish"
+dead_letter_exchange = "dlx"
+max_priority = 9
+`, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := cfg.BrokerPolicies()
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("policies %v, %v", ps, err)
+	}
+	a := ps[0].Args
+	if a["x-message-ttl"] != int64(90000) || a["x-max-length"] != int64(1000) || a["x-max-length-bytes"] != int64(10_000_000) ||
+		a["x-overflow"] != "reject-publish" || a["x-dead-letter-exchange"] != "dlx" || a["x-max-priority"] != int64(9) || len(a) != 6 {
+		t.Fatalf("args %v", a)
+	}
+	if !ps[0].Pattern.MatchString("orders.eu") || ps[0].Pattern.MatchString("invoices") || ps[0].Priority != 2 {
+		t.Fatalf("pattern %v priority %d", ps[0].Pattern, ps[0].Priority)
+	}
+}
+
+func TestBadPoliciesAreConfigErrors(t *testing.T) {
+	for name, text := range map[string]string{
+		"bad regexp":     "[[policies]]\nname = \"p\"\npattern = \"(\"\nmax_length = 1",
+		"sets nothing":   "[[policies]]\nname = \"p\"\npattern = \".*\"",
+		"bad overflow":   "[[policies]]\nname = \"p\"\npattern = \".*\"\noverflow = \"drop-everything\"",
+		"no name":        "[[policies]]\npattern = \".*\"\nmax_length = 1",
+		"negative limit": "[[policies]]\nname = \"p\"\npattern = \".*\"\nmax_length = -5",
+	} {
+		cfg := Default()
+		if err := Parse(text, &cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestDocumentedExampleConfigurationIsValid keeps docs/configuration.md's
+// annotated example loadable as it is written.
+func TestDocumentedExampleConfigurationIsValid(t *testing.T) {
+	doc, err := os.ReadFile("../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```toml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no ```toml block in docs/configuration.md")
+	}
+	cfg := Default()
+	if err := Parse(example, &cfg); err != nil {
+		t.Fatalf("the documented example: %v", err)
+	}
+	if len(cfg.Policies) != 1 || cfg.Limits.DestinationMemoryLimit != 64<<20 && cfg.Limits.DestinationMemoryLimit != 64_000_000 {
+		t.Fatalf("example parsed to policies %v, destination limit %d", cfg.Policies, cfg.Limits.DestinationMemoryLimit)
 	}
 }

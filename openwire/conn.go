@@ -96,6 +96,12 @@ func (c *conn) info() ConnectionInfo {
 	if c.user != nil {
 		ci.User = c.user.Name
 	}
+	if c.client != nil {
+		ci.BrokerClient, ci.VHost = c.client.ID, c.client.VHost.Name()
+	}
+	c.mu.Lock()
+	ci.Sessions = len(c.sessions)
+	c.mu.Unlock()
 	return ci
 }
 

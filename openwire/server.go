@@ -133,6 +133,11 @@ type ConnectionInfo struct {
 	Peer        string
 	ConnectedAt time.Time
 	Version     int
+	// VHost, Sessions and BrokerClient (the broker.Client's ID, linking
+	// consumers to the connection) are for management.
+	VHost        string
+	Sessions     int
+	BrokerClient uint64
 }
 
 // Connections returns a snapshot of the open connections.

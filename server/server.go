@@ -14,6 +14,7 @@ import (
 	"github.com/junctionmq/junction/amqp"
 	"github.com/junctionmq/junction/broker"
 	"github.com/junctionmq/junction/config"
+	"github.com/junctionmq/junction/mgmt"
 	"github.com/junctionmq/junction/openwire"
 	"github.com/junctionmq/junction/stomp"
 	"github.com/junctionmq/junction/store"
@@ -47,6 +48,17 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
+	if cfg.DataDir != "" {
+		// Users, vhosts and permissions changed through the management
+		// API replace the configured ones once saved.
+		saved, err := mgmt.LoadAccess(accessPath(cfg.DataDir))
+		if err != nil {
+			return nil, err
+		}
+		if saved != nil {
+			users = saved
+		}
+	}
 	var st *store.Store
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
@@ -57,7 +69,14 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
-	b, err := broker.New(broker.Options{Users: users, Logger: log, Store: st, PageLimit: cfg.Limits.QueueInMemoryMessages})
+	policies, err := cfg.BrokerPolicies()
+	if err != nil {
+		if st != nil {
+			st.Close()
+		}
+		return nil, err
+	}
+	b, err := broker.New(broker.Options{Users: users, Logger: log, Store: st, PageLimit: cfg.Limits.QueueInMemoryMessages, Policies: policies})
 	if err != nil {
 		if st != nil {
 			st.Close()
@@ -126,9 +145,10 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
-	for name, addr := range map[string]string{"http": s.cfg.Listeners.HTTP} {
-		if addr != "" {
-			s.log.Warn("listener not available in this build yet; skipped", "protocol", name, "addr", addr)
+	if addr := s.cfg.Listeners.HTTP; addr != "" {
+		if err := s.listenHTTP(addr); err != nil {
+			s.Close()
+			return err
 		}
 	}
 	return nil

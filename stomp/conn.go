@@ -85,6 +85,9 @@ func (c *conn) info() ConnectionInfo {
 	if c.vhost != nil {
 		ci.VHost = c.vhost.Name()
 	}
+	if c.client != nil {
+		ci.BrokerClient, ci.ClientID = c.client.ID, c.clientID
+	}
 	return ci
 }
 

@@ -85,6 +85,10 @@ func (s *Server) Close() {
 type ConnectionInfo struct {
 	Name, User, VHost, Version, Peer string
 	ConnectedAt                      time.Time
+	// ClientID is the CONNECT frame's client-id header; BrokerClient is the
+	// broker.Client's ID, linking consumers to the connection.
+	ClientID     string
+	BrokerClient uint64
 }
 
 // Connections returns a snapshot of the open connections.

@@ -2,6 +2,8 @@
 //
 //	junction                      # embedded defaults: ./data, standard ports
 //	junction --config junction.toml --amqp-listen 127.0.0.1:5672
+//	junction ctl list queues      # administer a running broker over its HTTP API
+//	junction passwd               # print the password hash the config accepts
 package main
 
 import (
@@ -23,10 +25,24 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+	if err := dispatch(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "junction:", err)
 		os.Exit(1)
 	}
+}
+
+// dispatch runs a subcommand (ctl, passwd) or, when the first argument is
+// none of them (a flag, or nothing), the broker.
+func dispatch(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "ctl":
+			return runCtl(ctx, args[1:], os.Stdout)
+		case "passwd":
+			return runPasswd(args[1:], os.Stdin, os.Stdout)
+		}
+	}
+	return run(ctx, args, os.Stderr)
 }
 
 // run starts the broker and serves until ctx ends (a signal), then shuts
