@@ -128,6 +128,13 @@ func (b *Broker) DeleteVHost(name string) bool {
 	for _, q := range v.Queues() {
 		v.deleteQueueInternal(q)
 	}
+	// Its durable exchanges and bindings go from the store too, or a
+	// restart would bring the vhost back through them.
+	v.mu.Lock()
+	for _, x := range v.exchanges {
+		v.deleteExchangeLocked(x)
+	}
+	v.mu.Unlock()
 	return true
 }
 

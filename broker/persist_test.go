@@ -128,3 +128,26 @@ func TestPersistentMessagesOnlyOnDurableQueuesSurviveRestart(t *testing.T) {
 		t.Fatalf("binding not recovered: queue holds %d", r)
 	}
 }
+
+func TestDeletedVHostDoesNotComeBackThroughItsStoredExchangesAndBindings(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st})
+	v := b.AddVHost("gone")
+	c := InternalClient(v)
+	v.DeclareExchange(c, ExchangeInfo{Name: "fan", Type: Fanout, Durable: true}, false)
+	v.DeclareQueue(c, QueueSpec{Name: "q", Durable: true}, false)
+	v.QueueBind(c, "q", "fan", "", nil)
+	v.QueueBind(c, "q", "amq.topic", "k", nil)
+	if !b.DeleteVHost("gone") {
+		t.Fatal("DeleteVHost found nothing")
+	}
+	st.Close()
+
+	st = openStore(t, dir)
+	defer st.Close()
+	b = mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st})
+	if _, ok := b.VHost("gone"); ok {
+		t.Fatal("the deleted vhost came back after a restart")
+	}
+}
