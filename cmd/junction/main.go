@@ -40,6 +40,8 @@ func dispatch(ctx context.Context, args []string) error {
 			return runCtl(ctx, args[1:], os.Stdout)
 		case "passwd":
 			return runPasswd(args[1:], os.Stdin, os.Stdout)
+		case "config":
+			return runConfig(args[1:], os.Stdout)
 		}
 	}
 	return run(ctx, args, os.Stderr)
@@ -60,12 +62,19 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// Precedence: flags, then JUNCTION_* variables, then the file.
+	if *configPath == "" {
+		*configPath = os.Getenv(config.EnvPrefix + "CONFIG")
+	}
 	cfg := config.Default()
 	if *configPath != "" {
 		var err error
 		if cfg, err = config.Load(*configPath); err != nil {
 			return err
 		}
+	}
+	if err := config.ApplyEnv(&cfg, os.Environ()); err != nil {
+		return err
 	}
 	// Flags override the file only when given, so that an explicit empty
 	// value can turn a listener off.
