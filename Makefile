@@ -3,7 +3,7 @@ GO ?= go
 TOOLS := $(CURDIR)/.tools/bin
 TEST_TIMEOUT ?= 14m
 
-.PHONY: run build deps generate check-generated vet staticcheck test test-short fuzz bench test-jms-activemq test-amqp-rabbitmq test-crash-long bench-persist
+.PHONY: run build deps generate check-generated vet staticcheck test test-short fuzz bench test-jms-activemq test-amqp-rabbitmq test-crash-long bench-persist bench-compare bench-compare-quick
 
 # Run the broker with embedded defaults: data in ./data, standard ports.
 run:
@@ -63,3 +63,15 @@ test-crash-long:
 bench-persist:
 	JUNCTION_DEPS_EXTRA="activemq rabbitmq-server" ./scripts/deps.sh
 	bench/persist/run.sh
+
+# Junction vs RabbitMQ vs ActiveMQ on this machine -> docs/benchmarks.md
+# and docs/benchmarks.png (needs root for the RabbitMQ node and a quiet
+# machine; about 40 minutes). bench/compare/README.md has the options.
+bench-compare:
+	JUNCTION_DEPS_EXTRA="activemq rabbitmq-server" ./scripts/deps.sh
+	$(GO) run ./bench/compare
+
+# A smoke check of the comparison harness (about 8 minutes).
+bench-compare-quick:
+	JUNCTION_DEPS_EXTRA="activemq rabbitmq-server" ./scripts/deps.sh
+	$(GO) run ./bench/compare -quick

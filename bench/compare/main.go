@@ -1,0 +1,225 @@
+// Command compare runs the same workloads against Junction, RabbitMQ and
+// ActiveMQ, one broker at a time on loopback, and writes
+// docs/benchmarks.md with a table per scenario (each broker's figures and
+// Junction's ratio to the other) and docs/benchmarks.png, a bar chart of
+// throughput and p99 latency.
+//
+//	go run ./bench/compare                  # everything (about 40 minutes; needs root for RabbitMQ)
+//	go run ./bench/compare -quick           # smoke check: 3 s per run, small counts
+//	go run ./bench/compare -scenarios fanout,restart -brokers junction,rabbitmq
+//	go run ./bench/compare -from /tmp/junction-compare.X/results.json   # re-render only
+//
+// See bench/compare/README.md for what each scenario runs per broker.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	repo, work, out, chart, from    string
+	quick, noInstall                bool
+	scenarios, brokers, protocols   []string
+	duration                        time.Duration
+	idleConns, restartMsgs          int
+	openwireClient, openwireURLTmpl string
+	note                            string
+}
+
+func main() {
+	var c config
+	var scen, brok, prot string
+	flag.StringVar(&c.repo, "repo", ".", "Junction source tree (built into the work directory)")
+	flag.StringVar(&c.work, "work", "", "scratch directory: binaries, broker data and logs, results.json (default a new /tmp/junction-compare.*)")
+	flag.StringVar(&c.out, "out", "docs/benchmarks.md", "report to write (relative to -repo)")
+	flag.StringVar(&c.chart, "chart", "docs/benchmarks.png", "chart to write (relative to -repo); the report embeds it by its name")
+	flag.StringVar(&c.from, "from", "", "render the report from this results.json instead of running")
+	flag.BoolVar(&c.quick, "quick", false, "smoke check: 3 s runs, 200 idle connections, 20,000-message backlog; the report says it is not representative")
+	flag.BoolVar(&c.noInstall, "no-install", false, "do not apt-get install missing broker packages")
+	flag.StringVar(&scen, "scenarios", "all", "comma-separated scenario keys, or all: "+strings.Join(scenarioKeys(), ","))
+	flag.StringVar(&brok, "brokers", "junction,rabbitmq,activemq", "brokers to run, in this order")
+	flag.StringVar(&prot, "protocols", "amqp,openwire,stomp", "protocols to run")
+	flag.DurationVar(&c.duration, "duration", 30*time.Second, "length of each throughput/latency run")
+	flag.IntVar(&c.idleConns, "idle-connections", 1000, "idle connections for the memory scenario")
+	flag.IntVar(&c.restartMsgs, "restart-messages", 1000000, "persistent 1 KB messages queued before the timed restart")
+	flag.StringVar(&c.openwireClient, "openwire-client", "jms", "OpenWire load generator: jms (bench/jms/run.sh, ActiveMQ's Java client) or go (junction-perf -protocol openwire, once bench/openwire.go registers it)")
+	flag.StringVar(&c.openwireURLTmpl, "openwire-go-url", "tcp://guest:guest@127.0.0.1:%d", "with -openwire-client go: the -uri for junction-perf, %d is the port")
+	flag.StringVar(&c.note, "note", "", "a sentence for the top of the report (a quick run adds its own)")
+	flag.Parse()
+	if c.quick {
+		setIfUnset("duration", func() { c.duration = 3 * time.Second })
+		setIfUnset("idle-connections", func() { c.idleConns = 200 })
+		setIfUnset("restart-messages", func() { c.restartMsgs = 20000 })
+	}
+	c.brokers = splitList(brok)
+	c.protocols = splitList(prot)
+	if scen == "all" {
+		c.scenarios = scenarioKeys()
+	} else {
+		c.scenarios = splitList(scen)
+	}
+	if err := validate(&c); err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, &c); err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(1)
+	}
+}
+
+func setIfUnset(name string, set func()) {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	if !given {
+		set()
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func scenarioKeys() []string {
+	var keys []string
+	for _, s := range scenarios() {
+		keys = append(keys, s.Key)
+	}
+	return keys
+}
+
+func validate(c *config) error {
+	for _, s := range c.scenarios {
+		if !slices.Contains(scenarioKeys(), s) {
+			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioKeys(), ", "))
+		}
+	}
+	for _, b := range c.brokers {
+		if !slices.Contains([]string{"junction", "rabbitmq", "activemq"}, b) {
+			return fmt.Errorf("unknown broker %q (have junction, rabbitmq, activemq)", b)
+		}
+	}
+	for _, p := range c.protocols {
+		if !slices.Contains([]string{"amqp", "openwire", "stomp"}, p) {
+			return fmt.Errorf("unknown protocol %q (have amqp, openwire, stomp)", p)
+		}
+	}
+	if c.openwireClient != "jms" && c.openwireClient != "go" {
+		return fmt.Errorf("-openwire-client %q: want jms or go", c.openwireClient)
+	}
+	return nil
+}
+
+func run(ctx context.Context, c *config) error {
+	repo, err := filepath.Abs(c.repo)
+	if err != nil {
+		return fmt.Errorf("repo path: %w", err)
+	}
+	c.repo = repo
+	if c.from != "" {
+		var rep Report
+		b, err := os.ReadFile(c.from)
+		if err != nil {
+			return fmt.Errorf("read results: %w", err)
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			return fmt.Errorf("decode %s: %w", c.from, err)
+		}
+		return writeReport(c, &rep)
+	}
+	if c.work == "" {
+		if c.work, err = os.MkdirTemp("", "junction-compare."); err != nil {
+			return fmt.Errorf("work dir: %w", err)
+		}
+	} else if err := os.MkdirAll(c.work, 0o755); err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	// RabbitMQ runs as user rabbitmq and must reach its directory.
+	if err := os.Chmod(c.work, 0o755); err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+	logf("== work directory %s", c.work)
+	if !c.noInstall {
+		if err := ensurePackages(c.brokers, logf); err != nil {
+			return err
+		}
+	}
+	r, err := newRunner(ctx, c, logf)
+	if err != nil {
+		return err
+	}
+	rep := &Report{Started: time.Now().UTC(), Quick: c.quick, Note: c.note, Args: os.Args[1:],
+		Duration: c.duration.String(), IdleConns: c.idleConns, RestartMsgs: c.restartMsgs,
+		Machine: describeMachine(c.work, c.repo)}
+	rep.Rows = r.runAll(ctx)
+	rep.Finished = time.Now().UTC()
+	rep.LoadAvgEnd = readTrim("/proc/loadavg")
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	results := filepath.Join(c.work, "results.json")
+	if err := os.WriteFile(results, b, 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	logf("== results in %s", results)
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted; partial results in %s", results)
+	}
+	return writeReport(c, rep)
+}
+
+// ensurePackages installs the Debian packages a broker needs when they are
+// missing; installed ones are left alone, so a second run does nothing.
+func ensurePackages(brokers []string, logf func(string, ...any)) error {
+	need := map[string][]string{
+		"rabbitmq": {"rabbitmq-server"},
+		"activemq": {"activemq", "libactivemq-java", "libslf4j-java", "openjdk-17-jdk-headless"},
+	}
+	var missing []string
+	for _, b := range brokers {
+		for _, pkg := range need[b] {
+			out, err := exec.Command("dpkg-query", "-W", "-f", "${Status}", pkg).Output()
+			if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "installed") {
+				missing = append(missing, pkg)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	logf("== apt-get install %s", strings.Join(missing, " "))
+	install := func() error {
+		cmd := exec.Command("apt-get", append([]string{"install", "-y", "--no-install-recommends"}, missing...)...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		return cmd.Run()
+	}
+	if err := install(); err != nil {
+		if err := exec.Command("apt-get", "update").Run(); err != nil {
+			return fmt.Errorf("apt-get update: %w", err)
+		}
+		if err := install(); err != nil {
+			return fmt.Errorf("apt-get install %s: %w", strings.Join(missing, " "), err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-stomp/stomp/v3"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// rssKiB reads VmRSS of a process.
+func rssKiB(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read status of pid %d: %w", pid, err)
+	}
+	v, ok := statusField(b, "VmRSS")
+	if !ok {
+		return 0, fmt.Errorf("pid %d: no VmRSS in /proc status", pid)
+	}
+	return v, nil
+}
+
+// statusField returns a "Name:   1234 kB" field of /proc/PID/status.
+func statusField(status []byte, name string) (int64, bool) {
+	for line := range bytes.Lines(status) {
+		rest, ok := bytes.CutPrefix(line, []byte(name+":"))
+		if !ok {
+			continue
+		}
+		f := strings.Fields(string(rest))
+		if len(f) == 0 {
+			return 0, false
+		}
+		v, err := strconv.ParseInt(f[0], 10, 64)
+		return v, err == nil
+	}
+	return 0, false
+}
+
+// establishedTo counts established TCP connections whose local port is
+// port, from /proc/net/tcp and tcp6: the broker's side of each client
+// connection, whatever the broker's own bookkeeping says.
+func establishedTo(port int) (int, error) {
+	n := 0
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			return 0, fmt.Errorf("read %s: %w", f, err)
+		}
+		n += countEstablished(b, port)
+	}
+	return n, nil
+}
+
+// countEstablished parses a /proc/net/tcp table: per row, field 1 is
+// local "ADDR:PORT" (port in hex) and field 3 the state (01 established).
+func countEstablished(table []byte, port int) int {
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(table))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || f[3] != "01" {
+			continue
+		}
+		i := strings.LastIndexByte(f[1], ':')
+		if i < 0 {
+			continue
+		}
+		p, err := strconv.ParseUint(f[1][i+1:], 16, 16)
+		if err == nil && int(p) == port {
+			n++
+		}
+	}
+	return n
+}
+
+// waitEstablished waits until at least n connections to port are up.
+func waitEstablished(ctx context.Context, port, n int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		got, err := establishedTo(port)
+		if err != nil {
+			return err
+		}
+		if got >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d connections established to port %d after %s", got, n, port, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// firstAMQP polls basic.get on queue until a message comes back, and
+// leaves it unacknowledged (closing the channel requeues it).
+func firstAMQP(ctx context.Context, url, queue string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		err := func() error {
+			conn, err := amqp.Dial(url)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			ch, err := conn.Channel()
+			if err != nil {
+				return err
+			}
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				_, ok, err := ch.Get(queue, false)
+				if err != nil {
+					return err
+				}
+				if ok {
+					return nil
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			return fmt.Errorf("queue %s gave no message within %s", queue, limit)
+		}()
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			if err != nil {
+				return fmt.Errorf("first message over AMQP: %w", err)
+			}
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// firstSTOMP subscribes to queue with client acknowledgement and waits for
+// one message, which it leaves unacknowledged.
+func firstSTOMP(ctx context.Context, addr, queue string, limit time.Duration) error {
+	conn, err := stomp.Dial("tcp", addr, stomp.ConnOpt.Login("guest", "guest"),
+		stomp.ConnOpt.HeartBeat(0, 0), stomp.ConnOpt.Logger(quietLogger{}))
+	if err != nil {
+		return fmt.Errorf("first message over STOMP: connect %s: %w", addr, err)
+	}
+	defer conn.MustDisconnect()
+	sub, err := conn.Subscribe("/queue/"+queue, stomp.AckClientIndividual)
+	if err != nil {
+		return fmt.Errorf("first message over STOMP: subscribe: %w", err)
+	}
+	select {
+	case m, ok := <-sub.C:
+		if !ok {
+			return fmt.Errorf("first message over STOMP: subscription closed")
+		}
+		if m.Err != nil {
+			return fmt.Errorf("first message over STOMP: %w", m.Err)
+		}
+		return nil
+	case <-time.After(limit):
+		return fmt.Errorf("first message over STOMP: none within %s", limit)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

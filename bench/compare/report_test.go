@@ -1,0 +1,119 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func sampleReport() *Report {
+	return &Report{Quick: true, Duration: "3s", IdleConns: 200, RestartMsgs: 20000, Args: []string{"-quick"},
+		Rows: []Row{
+			{Scenario: "kb-transient", Protocol: "amqp", Broker: "junction", Client: "jp", Published: 30000, Consumed: 30000, P50: 800, P99: 2500},
+			{Scenario: "kb-transient", Protocol: "amqp", Broker: "rabbitmq", Client: "jp", Published: 12000, Consumed: 10000, P50: 1500, P99: 5000},
+			{Scenario: "kb-transient", Protocol: "openwire", Broker: "activemq", Client: "jms", Err: "start activemq: port | closed"},
+			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "junction", Consumed: 10000, P50: 300, P99: 1000},
+			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "activemq", Consumed: 10000, P50: 400, P99: 4000},
+			{Scenario: "fanout", Protocol: "openwire", Broker: "junction", Skipped: "JmsPerf has no topic mode"},
+			{Scenario: "idle-connections", Protocol: "amqp", Broker: "junction", Conns: 100, RSSBeforeKiB: 10000, RSSAfterKiB: 12000},
+			{Scenario: "idle-connections", Protocol: "amqp", Broker: "rabbitmq", Conns: 100, RSSBeforeKiB: 100000, RSSAfterKiB: 108000},
+			{Scenario: "restart", Broker: "junction", Messages: 1000, DiskBytes: 1100000, AcceptS: 0.5, FirstS: 1},
+			{Scenario: "restart", Broker: "rabbitmq", Messages: 1000, AcceptS: 3, FirstS: 4},
+			{Scenario: "*", Broker: "activemq", Skipped: "needs Java"},
+		}}
+}
+
+// tableRow returns the markdown table line for broker and protocol in the
+// section titled title.
+func tableRow(t *testing.T, md, title, protocol, broker string) string {
+	t.Helper()
+	_, section, ok := strings.Cut(md, "## "+title+"\n")
+	if !ok {
+		t.Fatalf("no section %q", title)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(line, "| "+protocol) && strings.Contains(line, "| "+broker+" |") {
+			return line
+		}
+	}
+	t.Fatalf("section %q has no row for %s %s:\n%s", title, protocol, broker, section)
+	return ""
+}
+
+func TestFlowTableShowsFiguresAndJunctionsThroughputRatio(t *testing.T) {
+	md := renderMarkdown(sampleReport(), "benchmarks.png")
+	title := scenario(t, "kb-transient").Title
+	want := "| AMQP 0-9-1 | RabbitMQ | jp | 12,000 | 10,000 | 1.5 ms | 5.0 ms | 3.00× |"
+	if got := tableRow(t, md, title, "AMQP", "RabbitMQ"); got != want {
+		t.Fatalf("RabbitMQ row\n got %s\nwant %s", got, want)
+	}
+	if got := tableRow(t, md, title, "AMQP", "Junction"); !strings.HasSuffix(got, "| 800 µs | 2.5 ms | — |") {
+		t.Fatalf("Junction row %s: want its own latency and no ratio", got)
+	}
+	if got := tableRow(t, md, title, "OpenWire", "ActiveMQ"); !strings.Contains(got, "error: start activemq: port / closed") {
+		t.Fatalf("failed row %s: want the error with | escaped", got)
+	}
+}
+
+func TestLatencyScenarioRatioIsOfP99(t *testing.T) {
+	md := renderMarkdown(sampleReport(), "benchmarks.png")
+	got := tableRow(t, md, scenario(t, "fixed-rate-latency").Title, "STOMP", "ActiveMQ")
+	if !strings.HasSuffix(got, "| 400 µs | 4.0 ms | 0.25× |") || !strings.Contains(md, "Junction ÷ other (p99)") {
+		t.Fatalf("latency row %s: want ratio 0.25× of p99", got)
+	}
+}
+
+func TestIdleAndRestartTablesComputePerUnitFigures(t *testing.T) {
+	md := renderMarkdown(sampleReport(), "benchmarks.png")
+	idle := tableRow(t, md, scenario(t, "idle-connections").Title, "AMQP", "RabbitMQ")
+	if want := "| AMQP 0-9-1 | RabbitMQ | 100 | 97.7 MiB | 105.5 MiB | 80.0 KiB | 0.25× |"; idle != want {
+		t.Fatalf("idle row\n got %s\nwant %s", idle, want)
+	}
+	_, restart, _ := strings.Cut(md, "## "+scenario(t, "restart").Title)
+	if !strings.Contains(restart, "| Junction | 1,000 |") || !strings.Contains(restart, "| 1100 B |") ||
+		!strings.Contains(restart, "| 3.00 s | 4.00 s | — | 0.25× |") {
+		t.Fatalf("restart table lacks Junction's disk per message or RabbitMQ's ratio:\n%s", restart)
+	}
+}
+
+func TestSmokeRunsAreMarkedAndSkippedBrokersNamed(t *testing.T) {
+	rep := sampleReport()
+	md := renderMarkdown(rep, "benchmarks.png")
+	if !strings.Contains(md, "**Smoke run: not representative (machine busy).**") {
+		t.Fatal("quick report lacks the smoke-run warning")
+	}
+	if !strings.Contains(md, "ActiveMQ was not run: needs Java.") {
+		t.Fatal("report does not say why ActiveMQ was not run")
+	}
+	if !strings.Contains(md, "![Throughput and p99 latency per scenario](benchmarks.png)") {
+		t.Fatal("report does not embed the chart")
+	}
+	rep.Quick = false
+	if strings.Contains(renderMarkdown(rep, "x.png"), "Smoke run") {
+		t.Fatal("full report carries the smoke-run warning")
+	}
+}
+
+func TestRatioKeepsThreeDecimalsBelowOneTenth(t *testing.T) {
+	for _, c := range []struct {
+		j, o float64
+		want string
+	}{{30, 10, "3.00×"}, {1, 4, "0.25×"}, {2.7, 922.7, "0.003×"}, {0, 5, "—"}, {5, 0, "—"}} {
+		if got := ratio(c.j, c.o); got != c.want {
+			t.Errorf("ratio(%v, %v) = %q, want %q", c.j, c.o, got, c.want)
+		}
+	}
+}
+
+func TestNumberFormats(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", 999: "999", 1000: "1,000", 1234567.4: "1,234,567", -4321: "-4,321"} {
+		if got := thousands(v); got != want {
+			t.Errorf("thousands(%v) = %q, want %q", v, got, want)
+		}
+	}
+	for us, want := range map[float64]string{0: "—", 999: "999 µs", 1500: "1.5 ms", 2.5e6: "2.50 s"} {
+		if got := micros(us); got != want {
+			t.Errorf("micros(%v) = %q, want %q", us, got, want)
+		}
+	}
+}

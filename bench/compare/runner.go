@@ -1,0 +1,345 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Row is one measurement: a scenario on one broker over one protocol.
+type Row struct {
+	Scenario string `json:"scenario"`
+	Protocol string `json:"protocol,omitempty"`
+	Broker   string `json:"broker"`
+	Client   string `json:"client,omitempty"`
+	// Flow scenarios.
+	Published float64 `json:"published_msgs_per_sec,omitempty"`
+	Consumed  float64 `json:"consumed_msgs_per_sec,omitempty"`
+	P50       float64 `json:"p50_us,omitempty"`
+	P99       float64 `json:"p99_us,omitempty"`
+	Seconds   float64 `json:"seconds,omitempty"`
+	// Idle connections.
+	Conns        int   `json:"connections,omitempty"`
+	RSSBeforeKiB int64 `json:"rss_before_kib,omitempty"`
+	RSSAfterKiB  int64 `json:"rss_after_kib,omitempty"`
+	// Restart.
+	Messages  int     `json:"messages,omitempty"`
+	FillRate  float64 `json:"fill_msgs_per_sec,omitempty"`
+	DiskBytes int64   `json:"disk_bytes,omitempty"`
+	EmptyS    float64 `json:"empty_start_s,omitempty"`
+	StopS     float64 `json:"stop_s,omitempty"`
+	AcceptS   float64 `json:"accepting_s,omitempty"`
+	FirstS    float64 `json:"first_message_s,omitempty"`
+
+	Err     string `json:"error,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+type runner struct {
+	c       *config
+	logf    func(string, ...any)
+	perf    string
+	fill    string
+	brokers []broker
+	clients map[string]client
+	skipped map[string]string // broker → why it cannot run here
+}
+
+// newRunner builds Junction and the load generators from the tree and
+// prepares each broker.
+func newRunner(ctx context.Context, c *config, logf func(string, ...any)) (*runner, error) {
+	bin := filepath.Join(c.work, "bin")
+	r := &runner{c: c, logf: logf, perf: filepath.Join(bin, "junction-perf"), fill: filepath.Join(bin, "fill"),
+		skipped: map[string]string{}}
+	for _, pkg := range []string{"cmd/junction", "cmd/junction-perf", "bench/persist/fill"} {
+		logf("== go build ./%s", pkg)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(bin, filepath.Base(pkg)), "./"+pkg)
+		cmd.Dir = c.repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build ./%s: %w: %s", pkg, err, out)
+		}
+	}
+	r.clients = map[string]client{
+		"amqp":  {name: "junction-perf (amqp091-go)", args: perfArgs(r.perf, "amqp"), idleArgs: perfIdleArgs(r.perf, "amqp")},
+		"stomp": {name: "junction-perf (STOMP 1.2)", args: perfArgs(r.perf, "stomp"), idleArgs: perfIdleArgs(r.perf, "stomp")},
+	}
+	if c.openwireClient == "go" {
+		r.clients["openwire"] = client{name: "junction-perf (client/openwire)", args: perfArgs(r.perf, "openwire"), idleArgs: perfIdleArgs(r.perf, "openwire")}
+	} else {
+		r.clients["openwire"] = jmsClient(filepath.Join(c.repo, "bench/jms/run.sh"))
+	}
+	for _, name := range c.brokers {
+		switch name {
+		case "junction":
+			r.brokers = append(r.brokers, &junctionBroker{bin: filepath.Join(bin, "junction"), dir: filepath.Join(c.work, "junction")})
+		case "rabbitmq":
+			if os.Geteuid() != 0 {
+				r.skipped[name] = "needs root (runs the node as user rabbitmq)"
+				continue
+			}
+			r.brokers = append(r.brokers, &rabbitBroker{dir: filepath.Join(c.work, "rabbitmq")})
+		case "activemq":
+			classes := filepath.Join(c.work, "classes")
+			jars := "/usr/share/activemq/lib/*"
+			logf("== javac CompareBroker.java")
+			cmd := exec.CommandContext(ctx, "javac", "-nowarn", "-cp", jars, "-d", classes,
+				filepath.Join(c.repo, "bench/compare/CompareBroker.java"))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return nil, fmt.Errorf("javac CompareBroker.java: %w: %s", err, out)
+			}
+			r.brokers = append(r.brokers, &activeMQBroker{dir: filepath.Join(c.work, "activemq"),
+				classpath: classes + ":" + jars + ":/usr/share/java/slf4j-simple.jar"})
+		}
+	}
+	return r, nil
+}
+
+// runAll runs every selected scenario on each broker in turn, a fresh
+// broker per case; failures become rows with an error, not an abort.
+func (r *runner) runAll(ctx context.Context) []Row {
+	var rows []Row
+	for name, why := range r.skipped {
+		rows = append(rows, Row{Scenario: "*", Broker: name, Skipped: why})
+	}
+	for _, b := range r.brokers {
+		for _, s := range scenarios() {
+			if !slices.Contains(r.c.scenarios, s.Key) {
+				continue
+			}
+			if s.Kind == "restart" {
+				rows = append(rows, r.restart(ctx, b, s))
+			} else {
+				for _, p := range r.c.protocols {
+					if b.url(p) == "" {
+						continue
+					}
+					rows = append(rows, r.runCase(ctx, b, s, p))
+				}
+			}
+			if ctx.Err() != nil {
+				return rows
+			}
+		}
+	}
+	return rows
+}
+
+// stopBroker stops b and removes its data.
+func (r *runner) stopBroker(b broker) {
+	if err := b.stop(); err != nil {
+		r.logf("   stop %s: %v", b.Name(), err)
+	}
+	b.wipe()
+}
+
+func (r *runner) clientURL(b broker, protocol string) string {
+	u := b.url(protocol)
+	if protocol == "openwire" && r.c.openwireClient == "go" {
+		return fmt.Sprintf(r.c.openwireURLTmpl, portOf(u))
+	}
+	return u
+}
+
+// portOf returns the port of a broker URL made by this program.
+func portOf(raw string) int {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return 0
+	}
+	p, _ := strconv.Atoi(u.Port())
+	return p
+}
+
+func (r *runner) runCase(ctx context.Context, b broker, s Scenario, protocol string) Row {
+	cl := r.clients[protocol]
+	row := Row{Scenario: s.Key, Protocol: protocol, Broker: b.Name(), Client: cl.name}
+	if s.Kind == "idle" && cl.idleArgs == nil {
+		row.Skipped = "JmsPerf has no idle-connection mode (use -openwire-client go)"
+		return row
+	}
+	if s.Kind == "flow" && cl.args("", s.W, 0, "") == nil {
+		row.Skipped = "JmsPerf has no topic mode (use -openwire-client go)"
+		return row
+	}
+	r.logf("== %s / %s / %s", s.Key, b.Name(), protocol)
+	if _, err := start(ctx, b, true); err != nil {
+		row.Err = err.Error()
+		r.logf("   %v", err)
+		return row
+	}
+	defer r.stopBroker(b)
+	u := r.clientURL(b, protocol)
+	var err error
+	if s.Kind == "idle" {
+		err = r.idle(ctx, b, cl, u, &row)
+	} else {
+		var res perfResult
+		res, err = runFlow(ctx, cl.args(u, s.W, r.c.duration, "cmp-"+s.Key), r.c.duration, r.logf)
+		row.Published, row.Consumed = res.PublishedRate, res.ConsumedRate
+		row.P50, row.P99, row.Seconds = res.Latency.P50, res.Latency.P99, res.Seconds
+	}
+	if err != nil {
+		row.Err = err.Error()
+		r.logf("   %v", err)
+	}
+	return row
+}
+
+// idle measures the broker's RSS before and with n idle connections.
+func (r *runner) idle(ctx context.Context, b broker, cl client, u string, row *Row) error {
+	settle := 3 * time.Second
+	sleep(ctx, settle)
+	pid, err := b.rssPID()
+	if err != nil {
+		return err
+	}
+	if row.RSSBeforeKiB, err = rssKiB(pid); err != nil {
+		return err
+	}
+	n := r.c.idleConns
+	argv := cl.idleArgs(u, n)
+	r.logf("  $ %v", argv)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	logPath := filepath.Join(r.c.work, "idle-client.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return fmt.Errorf("idle client log: %w", err)
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start idle client: %w", err)
+	}
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+	}()
+	if err := waitEstablished(ctx, portOf(u), n, 2*time.Minute); err != nil {
+		return fmt.Errorf("idle connections (client log %s: %s): %w", logPath, tailFile(logPath, 3), err)
+	}
+	sleep(ctx, settle)
+	row.Conns = n
+	if row.RSSAfterKiB, err = rssKiB(pid); err != nil {
+		return err
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+const backlogQueue = "restart-backlog-0"
+
+// restart fills a fresh broker with a persistent backlog, stops it cleanly
+// and times the next start.
+func (r *runner) restart(ctx context.Context, b broker, s Scenario) Row {
+	row := Row{Scenario: s.Key, Broker: b.Name(), Messages: r.c.restartMsgs}
+	r.logf("== %s / %s (%d messages)", s.Key, b.Name(), row.Messages)
+	fail := func(err error) Row {
+		row.Err = err.Error()
+		r.logf("   %v", err)
+		return row
+	}
+	empty, err := start(ctx, b, true)
+	if err != nil {
+		return fail(err)
+	}
+	defer r.stopBroker(b)
+	row.EmptyS = empty.Seconds()
+	if u := b.url("amqp"); u != "" {
+		row.Client = "bench/persist/fill (AMQP)"
+		argv := []string{r.fill, "-uri", u, "-queue", backlogQueue, "-count", strconv.Itoa(row.Messages), "-size", "1024"}
+		r.logf("  $ %v", argv)
+		out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+		if err != nil {
+			return fail(fmt.Errorf("fill: %w: %s", err, lastLines(string(out), 3)))
+		}
+		var filled struct {
+			Rate float64 `json:"msgs_per_sec"`
+		}
+		if err := json.Unmarshal([]byte(lastLines(string(out), 1)), &filled); err != nil {
+			return fail(fmt.Errorf("fill output %q: %w", lastLines(string(out), 1), err))
+		}
+		row.FillRate = filled.Rate
+	} else {
+		row.Client = "STOMP transactions of 500"
+		r.logf("  STOMP fill: 4 producers, transactions of 500, %d messages", row.Messages)
+		rate, err := fillSTOMP(ctx, fmt.Sprintf("127.0.0.1:%d", portOf(b.url("stomp"))), backlogQueue, row.Messages, 1024, 4, 500)
+		if err != nil {
+			return fail(err)
+		}
+		row.FillRate = rate
+	}
+	t := time.Now()
+	if err := b.stop(); err != nil {
+		return fail(fmt.Errorf("clean stop: %w", err))
+	}
+	row.StopS = time.Since(t).Seconds()
+	row.DiskBytes = dirBytes(dataDir(b))
+	accept, err := start(ctx, b, false)
+	if err != nil {
+		return fail(fmt.Errorf("restart: %w", err))
+	}
+	row.AcceptS = accept.Seconds()
+	t = time.Now()
+	if u := b.url("amqp"); u != "" {
+		err = firstAMQP(ctx, u, backlogQueue, 10*time.Minute)
+	} else {
+		err = firstSTOMP(ctx, fmt.Sprintf("127.0.0.1:%d", portOf(b.url("stomp"))), backlogQueue, 10*time.Minute)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	row.FirstS = row.AcceptS + time.Since(t).Seconds()
+	if pid, err := b.rssPID(); err == nil {
+		row.RSSAfterKiB, _ = rssKiB(pid)
+	}
+	return row
+}
+
+func dataDir(b broker) string {
+	switch b := b.(type) {
+	case *junctionBroker:
+		return b.dir
+	case *rabbitBroker:
+		return filepath.Join(b.dir, "mnesia")
+	case *activeMQBroker:
+		return filepath.Join(b.dir, "kahadb")
+	}
+	return ""
+}
+
+// dirBytes sums the sizes of the files under dir.
+func dirBytes(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
