@@ -13,7 +13,7 @@ import (
 // line numbers where the TOML parser gives one.
 func runConfig(args []string, out io.Writer) error {
 	if len(args) < 2 || args[0] != "check" {
-		return errors.New("usage: junction config check FILE...")
+		return errors.New("usage: junction config check FILE [FILE ...]")
 	}
 	failed := 0
 	for _, path := range args[1:] {
