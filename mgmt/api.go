@@ -8,6 +8,7 @@ import (
 
 	"github.com/junctionmq/junction/amqp"
 	"github.com/junctionmq/junction/broker"
+	"github.com/junctionmq/junction/mgmt/console"
 	"github.com/junctionmq/junction/openwire"
 	"github.com/junctionmq/junction/stomp"
 )
@@ -95,6 +96,11 @@ func (a *API) routes() {
 	h := func(pattern string, need access, fn handlerFunc) {
 		a.mux.handle(pattern, a.wrap(need, fn))
 	}
+	// The web console: static files, no credentials needed to load them;
+	// every call it makes goes through the API's basic auth.
+	ui := console.Handler()
+	a.mux.handle("GET /", ui)
+	a.mux.handle("GET /console/{file}", ui)
 	h("GET /api/overview", readAny, a.overview)
 	h("GET /api/whoami", readAny, a.whoami)
 	h("GET /api/aliveness-test/{vhost}", writeVHost, a.aliveness)

@@ -16,7 +16,9 @@ cd "$(dirname "$0")/.."
 # activemq: the real ActiveMQ 5.17 broker (its jars, run embedded), which
 # the Go OpenWire client's tests run against besides Junction; its service
 # stays off (no instance is enabled by the package).
-packages=(amqp-specs python3-pika python3-amqplib python3-stomp libactivemq-java libslf4j-java activemq)
+# chromium: the headless browser the web console's end-to-end test drives
+# (with playwright-core from npm, installed below).
+packages=(amqp-specs python3-pika python3-amqplib python3-stomp libactivemq-java libslf4j-java activemq chromium)
 if ! command -v javac >/dev/null 2>&1; then
   packages+=(openjdk-17-jdk-headless)
 fi
@@ -49,4 +51,15 @@ mkdir -p .tools/bin
 if [ ! -x .tools/bin/staticcheck ] || ! .tools/bin/staticcheck -version 2>/dev/null | grep -q '0.8.2'; then
   echo "deps: installing staticcheck v0.8.2"
   GOBIN="$PWD/.tools/bin" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
+
+# playwright-core (pinned in test/console/package-lock.json) drives
+# Debian's chromium in the console's end-to-end test; it needs Node.js 20+.
+if [ ! -d test/console/node_modules/playwright-core ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "deps: npm is missing; install Node.js 20 or newer with npm" >&2
+    exit 1
+  fi
+  echo "deps: npm ci in test/console"
+  (cd test/console && npm ci --no-audit --no-fund >/tmp/junction-npm.log 2>&1) || { tail -20 /tmp/junction-npm.log; exit 1; }
 fi
