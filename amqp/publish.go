@@ -132,6 +132,7 @@ func (ch *channel) publishComplete() error {
 		if pub.Mandatory && !res.Routed() {
 			ch.basicReturn(msg, wire.NoRoute, "NO_ROUTE")
 		}
+		ch.conn.throttle(res.Full)
 		return nil
 	}
 	seq := ch.confirm.assign()
@@ -154,7 +155,24 @@ func (ch *channel) publishComplete() error {
 	} else {
 		ch.confirm.resolve(seq, res.Rejected == 0)
 	}
+	ch.conn.throttle(res.Full)
 	return nil
+}
+
+// flowPause bounds one throttling wait: the connection stops reading (TCP
+// pushes back on the publisher) but reads again soon, so that acks arriving
+// on the same connection, which may be what drains the queue, are not
+// held behind the wait.
+const flowPause = 50 * time.Millisecond
+
+// throttle slows a publisher whose message went to a queue over the
+// broker's flow limit: RabbitMQ's connection "flow" state, driven here by
+// the queue's backlog in memory.
+func (c *conn) throttle(full *broker.Queue) {
+	if full == nil {
+		return
+	}
+	full.WaitMemoryBelowFor(c.srv.broker.FlowLimit(), flowPause, c.done)
 }
 
 // senderSelectedKeys implements RabbitMQ's sender-selected distribution:

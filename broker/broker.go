@@ -38,6 +38,10 @@ type Options struct {
 	PageLimit int
 	// Policies set queue arguments by name pattern (see Policy).
 	Policies []Policy
+	// FlowLimit is the in-memory size of a queue's ready messages beyond
+	// which publishes to it report PublishResult.Full (0: never), so that
+	// publishers slow down instead of outrunning consumers without bound.
+	FlowLimit int64
 }
 
 // DefaultPageLimit keeps a queue's first 10,000 ready bodies in memory.
@@ -57,6 +61,7 @@ type Broker struct {
 	store       *store.Store
 	pageLimit   int
 	policies    []Policy
+	flowLimit   int64
 	nextQueueID atomic.Uint64
 	nextTxID    atomic.Uint64
 	prepared    preparedRegistry
@@ -76,7 +81,7 @@ func New(opts Options) (*Broker, error) {
 			return nil, err
 		}
 	}
-	b := &Broker{users: opts.Users, logger: opts.Logger, vhosts: map[string]*VHost{}, store: opts.Store, pageLimit: opts.PageLimit, policies: opts.Policies}
+	b := &Broker{users: opts.Users, logger: opts.Logger, vhosts: map[string]*VHost{}, store: opts.Store, pageLimit: opts.PageLimit, policies: opts.Policies, flowLimit: opts.FlowLimit}
 	if b.pageLimit == 0 {
 		b.pageLimit = DefaultPageLimit
 	}

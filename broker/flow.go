@@ -1,6 +1,9 @@
 package broker
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // MemoryBytes is the size of the ready messages whose bodies q holds in
 // memory (paged-out ones are on disk and do not count): what a
@@ -17,15 +20,54 @@ func (q *Queue) MemoryBytes() int64 {
 // from every dequeue.
 const memoryPoll = 5 * time.Millisecond
 
+// flowSample is how often (in publishes per queue) deliver checks a
+// queue's memory against the flow limit: often enough to slow a publisher
+// soon after the limit, cheap on the hot path.
+const flowSample = 64
+
+// fullQueue returns a queue among queues over limit that has consumers,
+// checking each on every flowSample-th publish it receives. A queue
+// nobody consumes from is left to the memory alarm: slowing its
+// publishers would help no consumer keep up.
+func fullQueue(queues []*Queue, limit int64) *Queue {
+	for _, q := range queues {
+		if q.flowTick.Add(1)%flowSample == 0 && q.overFlow(limit) {
+			return q
+		}
+	}
+	return nil
+}
+
+func (q *Queue) overFlow(limit int64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.consumers) > 0 && q.ready.bytes-q.pagedBytes >= limit
+}
+
+// flowCounter counts a queue's publishes for fullQueue's sampling.
+type flowCounter = atomic.Uint32
+
 // WaitMemoryBelow returns once q holds less than limit bytes in memory, q
 // is deleted, or stop is closed; it reports whether it had to wait.
 func (q *Queue) WaitMemoryBelow(limit int64, stop <-chan struct{}) bool {
+	return q.WaitMemoryBelowFor(limit, 0, stop)
+}
+
+// WaitMemoryBelowFor is WaitMemoryBelow giving up after max (0: never).
+// A protocol that can only stop reading a whole connection waits a bounded
+// time, so the same connection's acks, which drain the queue, still get
+// read between two waits.
+func (q *Queue) WaitMemoryBelowFor(limit int64, max time.Duration, stop <-chan struct{}) bool {
 	waited := false
+	var deadline time.Time
+	if max > 0 {
+		deadline = time.Now().Add(max)
+	}
 	for {
 		q.mu.Lock()
 		over := !q.deleted && q.ready.bytes-q.pagedBytes >= limit
 		q.mu.Unlock()
-		if !over {
+		if !over || (max > 0 && !time.Now().Before(deadline)) {
 			return waited
 		}
 		waited = true
@@ -36,3 +78,7 @@ func (q *Queue) WaitMemoryBelow(limit int64, stop <-chan struct{}) bool {
 		}
 	}
 }
+
+// FlowLimit is the memory size beyond which publishes report a full queue
+// (0: off).
+func (b *Broker) FlowLimit() int64 { return b.flowLimit }

@@ -20,6 +20,10 @@ type PublishResult struct {
 	// Stored is true when the message was written to the store: the
 	// publish's onStored callback runs once the write is durable.
 	Stored bool
+	// Full is a queue the message went to that holds more than the
+	// broker's flow limit in memory (checked on a sample of publishes), or
+	// nil: the publisher should slow down (see Queue.WaitMemoryBelow).
+	Full *Queue
 }
 
 // Routed reports whether routing found at least one queue (AMQP's
@@ -151,6 +155,9 @@ func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, o
 		if !q.enqueue(msg, now) {
 			res.Rejected++
 		}
+	}
+	if lim := v.broker.flowLimit; lim > 0 {
+		res.Full = fullQueue(queues, lim)
 	}
 	if len(targets) == 0 {
 		return res, nil

@@ -99,6 +99,7 @@ type Queue struct {
 	msgGroups    map[string]*Consumer
 	paged        int   // ready entries whose bodies are only in the store
 	pagedBytes   int64 // their sizes
+	flowTick     flowCounter
 	deleted      bool
 	stats        QueueStats
 
@@ -303,7 +304,11 @@ func (q *Queue) addLocked(msg *message.Message, seq uint64, stored bool, now int
 // already keeps its in-memory window of bodies.
 func (q *Queue) maybePageOutLocked(e *Entry) {
 	limit := q.vhost.broker.pageLimit
-	if limit > 0 && e.stored && e.state == stateReady && e.msg != nil && q.ready.count > limit {
+	// Stored bodies also go out before they fill half the flow limit, so a
+	// persistent backlog never makes its own publishers wait for memory.
+	flow := q.vhost.broker.flowLimit
+	if limit > 0 && e.stored && e.state == stateReady && e.msg != nil &&
+		(q.ready.count > limit || flow > 0 && q.ready.bytes-q.pagedBytes > flow/2) {
 		e.msg = nil
 		q.paged++
 		q.pagedBytes += int64(e.size)

@@ -44,10 +44,12 @@ type Limits struct {
 	// their bodies in memory; persistent messages beyond are paged out to
 	// the store (default 10000; -1 keeps everything in memory).
 	QueueInMemoryMessages int `toml:"queue_in_memory_messages"`
-	// DestinationMemoryLimit holds an OpenWire producer (its sync send's
-	// response or its async send window) while the queue it sends to
-	// keeps more than this many bytes of ready messages in memory: ActiveMQ's
-	// per-destination producer flow control (default 64MB; 0 turns it off).
+	// DestinationMemoryLimit slows publishers to a queue that keeps more
+	// than this many bytes of ready messages in memory (default 64MB; 0
+	// turns it off): an OpenWire producer is held (its sync send's
+	// response or its async send window), ActiveMQ's per-destination
+	// producer flow control; an AMQP publisher's connection stops reading
+	// for up to 50 ms at a time, RabbitMQ's connection flow state.
 	DestinationMemoryLimit Size `toml:"destination_memory_limit"`
 }
 

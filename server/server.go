@@ -76,7 +76,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		}
 		return nil, err
 	}
-	b, err := broker.New(broker.Options{Users: users, Logger: log, Store: st, PageLimit: cfg.Limits.QueueInMemoryMessages, Policies: policies})
+	b, err := broker.New(broker.Options{Users: users, Logger: log, Store: st, PageLimit: cfg.Limits.QueueInMemoryMessages, Policies: policies,
+		FlowLimit: int64(cfg.Limits.DestinationMemoryLimit)})
 	if err != nil {
 		if st != nil {
 			st.Close()

@@ -101,9 +101,13 @@ func TestDeleteConnectionForcesAMQPCloseWithTheReasonAndTheClientReconnects(t *t
 	// What a recovering client does: dial again with the same name.
 	c2 := dial(t, b, "recovering")
 	eventually(t, "the new connection to be listed alone", func() bool {
-		conns := connectionsByClientName(t, g)
-		n, ok := conns["recovering"]
-		return ok && n["name"] != name && len(conns) == 1
+		var list []obj
+		g.get("/api/connections", &list)
+		if len(list) != 1 {
+			return false // the closed one may still be finishing its close handshake
+		}
+		props, _ := list[0]["client_properties"].(map[string]any)
+		return props["connection_name"] == "recovering" && list[0]["name"] != name
 	})
 	ch, err := c2.Channel()
 	if err != nil {
