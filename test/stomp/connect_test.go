@@ -1,6 +1,7 @@
 package stomp_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -282,12 +283,13 @@ func TestBrokerSendsHeartBeatsWhenAsked(t *testing.T) {
 	b := start(t, nil)
 	c := rawDial(t, b.addr)
 	c.connect("accept-version:1.2", "host:/", "heart-beat:0,100")
-	// Over a second of silence the broker sends an EOL about every 100 ms.
-	if f, err := c.read(time.Second); err == nil {
+	// Over two seconds of silence the broker sends an EOL about every
+	// 100 ms; five allows for a machine that stalls the test for a second.
+	if f, err := c.read(2 * time.Second); err == nil {
 		t.Fatalf("unexpected frame while idle: %s", f)
 	}
-	if c.heartbeats < 3 {
-		t.Errorf("%d heart-beats in 1s at an agreed 100 ms, want several", c.heartbeats)
+	if c.heartbeats < 5 {
+		t.Errorf("%d heart-beats in 2 s at an agreed 100 ms, want several", c.heartbeats)
 	}
 }
 
@@ -352,8 +354,13 @@ func TestBrokerHeartBeatsKeepTheNegotiatedInterval(t *testing.T) {
 		gaps = append(gaps, now.Sub(last).Round(10*time.Millisecond))
 		last = now
 	}
-	// Ten beats in 2 s at 200 ms; eight allows for a loaded machine.
-	if len(gaps) < 8 {
-		t.Errorf("%d heart-beats in 2 s at an agreed 200 ms (gaps %v), want at least 8", len(gaps), gaps)
+	// Ten beats in 2 s at 200 ms. A loaded machine can stall this test (or
+	// the broker) for most of a second, which no broker can help, so the
+	// typical gap is what must keep the interval: the median, and at least
+	// five beats.
+	sorted := slices.Clone(gaps)
+	slices.Sort(sorted)
+	if len(gaps) < 5 || sorted[len(sorted)/2] > 200*time.Millisecond {
+		t.Errorf("%d heart-beats in 2 s at an agreed 200 ms (gaps %v), want at least 5 with a median gap within 200 ms", len(gaps), gaps)
 	}
 }
