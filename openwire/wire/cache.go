@@ -42,7 +42,8 @@ type memoEntry struct {
 }
 
 type writeCache struct {
-	slots    []cacheKey         // Java's marshallCache; the zero key doubles as "empty", as null does in Java
+	size     int                // the negotiated cache size
+	slots    []cacheKey         // Java's marshallCache, allocated as it fills; the zero key doubles as "empty", as null does in Java
 	index    map[cacheKey]int16 // Java's marshallCacheMap
 	next     int                // nextMarshallCacheIndex
 	evict    int                // nextMarshallCacheEvictionIndex
@@ -55,18 +56,20 @@ type writeCache struct {
 }
 
 func newWriteCache(size int) *writeCache {
-	return &writeCache{slots: make([]cacheKey, size), index: make(map[cacheKey]int16)}
+	return &writeCache{size: size, index: make(map[cacheKey]int16)}
 }
 
 // begin starts a frame: the eviction sweep, and a fresh undo log.
 func (c *writeCache) begin() {
 	// Java loops while size > S-100, which never ends when S < 100; stopping
 	// at an empty map is the only terminating reading of that rule.
-	for len(c.index) > 0 && len(c.index) > len(c.slots)-cacheFreeSpace {
+	// Slots are filled in ring order and evicted behind the filling, so
+	// every slot evicted here has been allocated.
+	for len(c.index) > 0 && len(c.index) > c.size-cacheFreeSpace {
 		c.memo = [memoSize]memoEntry{}
 		delete(c.index, c.slots[c.evict])
 		c.slots[c.evict] = cacheKey{}
-		if c.evict++; c.evict >= len(c.slots) {
+		if c.evict++; c.evict >= c.size {
 			c.evict = 0
 		}
 	}
@@ -111,11 +114,18 @@ func (c *writeCache) lookup(key cacheKey) (int16, bool) {
 // cached") when the map is full, exactly as Java's addToMarshallCache.
 func (c *writeCache) add(key cacheKey) int16 {
 	i := c.next
-	if c.next++; c.next >= len(c.slots) {
+	if c.next++; c.next >= c.size {
 		c.next = 0
 	}
-	if len(c.index) >= len(c.slots) {
+	if len(c.index) >= c.size {
 		return -1
+	}
+	if i >= len(c.slots) {
+		// Grown on demand: most connections use a few dozen of the 1,024
+		// slots, and an idle one should not carry 56 KiB of empty keys.
+		grown := make([]cacheKey, min(c.size, max(2*len(c.slots), 16, i+1)))
+		copy(grown, c.slots)
+		c.slots = grown
 	}
 	c.undo = append(c.undo, cacheUndo{slot: i, prev: c.slots[i], key: key})
 	c.slots[i] = key

@@ -120,3 +120,22 @@ func TestRefusedCommandLeavesEarlierCacheEntriesAlone(t *testing.T) {
 		}
 	}
 }
+
+// The writer's slots grow as they fill; thousands of distinct identifiers
+// through a full-size cache must wrap, evict and still decode the same.
+func TestFullSizeCacheGrowsWrapsAndEvictsInStep(t *testing.T) {
+	f := testFormat(12, true, true)
+	f.CacheSize = 1024
+	w, r := newTestCodec(t, f), newTestCodec(t, f)
+	for batch := range 30 {
+		var ids []DataStructure
+		for i := range 100 {
+			ids = append(ids, &ConnectionId{Value: fmt.Sprint("conn-", batch*100+i%(60+batch))})
+		}
+		c := &DataArrayResponse{Data: ids}
+		got, _, err := r.Unmarshal(mustAppend(t, w, c))
+		if err != nil || !reflect.DeepEqual(got, c) {
+			t.Fatalf("batch %d: %v", batch, err)
+		}
+	}
+}

@@ -129,7 +129,9 @@ func (c *Codec) ReadCommand(r io.Reader) (Command, error) {
 		frame, err = readLarge(r, int(size))
 	} else {
 		if cap(c.scratch) < int(size) {
-			c.scratch = make([]byte, scratchLimit)
+			// Grown on demand: an idle connection that only ever saw small
+			// commands keeps a small buffer.
+			c.scratch = make([]byte, min(scratchLimit, max(int(size), 2*cap(c.scratch), 1024)))
 		}
 		frame = c.scratch[:size]
 		_, err = io.ReadFull(r, frame)
