@@ -172,7 +172,7 @@ func (c *conn) throttle(full *broker.Queue) {
 	if full == nil {
 		return
 	}
-	full.WaitMemoryBelowFor(c.srv.broker.FlowLimit(), flowPause, c.done)
+	full.WaitMemoryBelow(c.srv.broker.FlowLimit(), flowPause, c.done)
 }
 
 // senderSelectedKeys implements RabbitMQ's sender-selected distribution:

@@ -438,8 +438,7 @@ func (q *Queue) expireLocked(e *Entry, fx *effects) {
 			fx.deadLetters = append(fx.deadLetters, deadLetter{msg: m, reason: "expired"})
 		}
 	} else if e.msg == nil {
-		q.paged--
-		q.pagedBytes -= int64(e.size)
+		q.unpagedLocked(e)
 	}
 	q.ready.take(e)
 	e.state = stateSettled

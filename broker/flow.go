@@ -1,9 +1,6 @@
 package broker
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "time"
 
 // MemoryBytes is the size of the ready messages whose bodies q holds in
 // memory (paged-out ones are on disk and do not count): what a
@@ -44,20 +41,12 @@ func (q *Queue) overFlow(limit int64) bool {
 	return len(q.consumers) > 0 && q.ready.bytes-q.pagedBytes >= limit
 }
 
-// flowCounter counts a queue's publishes for fullQueue's sampling.
-type flowCounter = atomic.Uint32
-
 // WaitMemoryBelow returns once q holds less than limit bytes in memory, q
-// is deleted, or stop is closed; it reports whether it had to wait.
-func (q *Queue) WaitMemoryBelow(limit int64, stop <-chan struct{}) bool {
-	return q.WaitMemoryBelowFor(limit, 0, stop)
-}
-
-// WaitMemoryBelowFor is WaitMemoryBelow giving up after max (0: never).
-// A protocol that can only stop reading a whole connection waits a bounded
-// time, so the same connection's acks, which drain the queue, still get
-// read between two waits.
-func (q *Queue) WaitMemoryBelowFor(limit int64, max time.Duration, stop <-chan struct{}) bool {
+// is deleted, stop is closed, or max has passed (0: no bound); it reports
+// whether it had to wait. A protocol that can only stop reading a whole
+// connection waits a bounded time, so the same connection's acks, which
+// drain the queue, still get read between two waits.
+func (q *Queue) WaitMemoryBelow(limit int64, max time.Duration, stop <-chan struct{}) bool {
 	waited := false
 	var deadline time.Time
 	if max > 0 {

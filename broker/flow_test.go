@@ -47,12 +47,12 @@ func TestPublishesToAQueueOverTheFlowLimitReportItFull(t *testing.T) {
 	if len(full) != 2 || full[0] != flowSample || full[1] != 2*flowSample {
 		t.Fatalf("Full reported on publishes %v, want [%d %d]", full, flowSample, 2*flowSample)
 	}
-	if waited := q.WaitMemoryBelowFor(4096, 10*time.Millisecond, nil); !waited {
-		t.Fatal("WaitMemoryBelowFor did not wait on a full queue")
+	if waited := q.WaitMemoryBelow(4096, 10*time.Millisecond, nil); !waited {
+		t.Fatal("WaitMemoryBelow did not wait on a full queue")
 	}
 	q.Purge()
-	if waited := q.WaitMemoryBelowFor(4096, time.Hour, nil); waited {
-		t.Fatal("WaitMemoryBelowFor waited on an empty queue")
+	if waited := q.WaitMemoryBelow(4096, time.Hour, nil); waited {
+		t.Fatal("WaitMemoryBelow waited on an empty queue")
 	}
 	for i := 1; i <= flowSample; i++ {
 		if res, _ := v.Publish(c, msg("", "backlog", "x"), nil); res.Full != nil {

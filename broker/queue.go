@@ -2,6 +2,7 @@ package broker
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/junctionmq/junction/message"
@@ -97,9 +98,9 @@ type Queue struct {
 	scanning     int // consumers that may refuse messages (selectors), forcing a scan past the head
 	solos        int // consumers with ActiveMQ exclusive-consumer semantics
 	msgGroups    map[string]*Consumer
-	paged        int   // ready entries whose bodies are only in the store
-	pagedBytes   int64 // their sizes
-	flowTick     flowCounter
+	paged        int           // ready entries whose bodies are only in the store
+	pagedBytes   int64         // their sizes
+	flowTick     atomic.Uint32 // publishes, for the flow check's sampling
 	deleted      bool
 	stats        QueueStats
 
@@ -315,6 +316,13 @@ func (q *Queue) maybePageOutLocked(e *Entry) {
 	}
 }
 
+// unpagedLocked counts out a paged-out entry that was read back or left
+// the queue.
+func (q *Queue) unpagedLocked(e *Entry) {
+	q.paged--
+	q.pagedBytes -= int64(e.size)
+}
+
 // messageLocked returns an entry's message, reading a paged-out body back
 // from the store. A body that cannot be read is reported and the entry
 // dropped (nil).
@@ -332,31 +340,33 @@ func (q *Queue) messageLocked(e *Entry) *message.Message {
 		return nil
 	}
 	e.msg = m
-	q.paged--
-	q.pagedBytes -= int64(e.size)
+	q.unpagedLocked(e)
 	return m
 }
 
 // forgetLocked tells the store a stored entry is gone for good.
-func (q *Queue) forgetLocked(e *Entry) {
-	if e.stored && q.id != 0 && q.vhost.broker.store != nil {
-		if err := q.vhost.broker.store.Ack(q.id, e.seq, nil); err != nil {
-			q.vhost.log().Error("cannot record an ack in the store", "queue", q.name, "err", err)
-		}
-		e.stored = false
-	}
-}
+func (q *Queue) forgetLocked(e *Entry) { q.forgetStoredLocked(e, false) }
 
 // forgetConsumedLocked is forgetLocked for an entry a consumer took (an
 // ack, or a delivery in no-ack mode): the store may then release a
 // publisher still waiting for this message's fsync.
-func (q *Queue) forgetConsumedLocked(e *Entry) {
-	if e.stored && q.id != 0 && q.vhost.broker.store != nil {
-		if err := q.vhost.broker.store.AckConsumed(q.id, e.seq); err != nil {
-			q.vhost.log().Error("cannot record an ack in the store", "queue", q.name, "err", err)
-		}
-		e.stored = false
+func (q *Queue) forgetConsumedLocked(e *Entry) { q.forgetStoredLocked(e, true) }
+
+func (q *Queue) forgetStoredLocked(e *Entry, consumed bool) {
+	st := q.vhost.broker.store
+	if !e.stored || q.id == 0 || st == nil {
+		return
 	}
+	var err error
+	if consumed {
+		err = st.AckConsumed(q.id, e.seq)
+	} else {
+		err = st.Ack(q.id, e.seq, nil)
+	}
+	if err != nil {
+		q.vhost.log().Error("cannot record an ack in the store", "queue", q.name, "err", err)
+	}
+	e.stored = false
 }
 
 // overLimit reports whether adding n messages of size bytes would exceed
@@ -383,8 +393,7 @@ func (q *Queue) dropHeadLocked(fx *effects) {
 				fx.deadLetters = append(fx.deadLetters, deadLetter{msg: m, reason: "maxlen"})
 			}
 		} else if e.msg == nil {
-			q.paged--
-			q.pagedBytes -= int64(e.size)
+			q.unpagedLocked(e)
 		}
 		q.ready.take(e)
 		e.state = stateSettled
@@ -456,8 +465,7 @@ func (q *Queue) Browse(fn func(m *message.Message, redelivered bool) bool) {
 func (q *Queue) dropUnreadableLocked(e *Entry) {
 	q.ready.take(e)
 	e.state = stateSettled
-	q.paged--
-	q.pagedBytes -= int64(e.size)
+	q.unpagedLocked(e)
 	q.forgetLocked(e)
 	q.stats.Dropped++
 }

@@ -45,7 +45,7 @@ type Limits struct {
 	// the store (default 10000; -1 keeps everything in memory).
 	QueueInMemoryMessages int `toml:"queue_in_memory_messages"`
 	// DestinationMemoryLimit slows publishers to a queue that keeps more
-	// than this many bytes of ready messages in memory (default 64MB; 0
+	// than this many bytes of ready messages in memory (default 64MiB; 0
 	// turns it off): an OpenWire producer is held (its sync send's
 	// response or its async send window), ActiveMQ's per-destination
 	// producer flow control; an AMQP publisher's connection stops reading

@@ -144,7 +144,7 @@ func TestDocumentedExampleConfigurationIsValid(t *testing.T) {
 	if err := Parse(example, &cfg); err != nil {
 		t.Fatalf("the documented example: %v", err)
 	}
-	if len(cfg.Policies) != 1 || cfg.Limits.DestinationMemoryLimit != 64<<20 && cfg.Limits.DestinationMemoryLimit != 64_000_000 {
+	if len(cfg.Policies) != 1 || cfg.Policies[0].Name != "orders" || cfg.Limits.DestinationMemoryLimit != 64<<20 {
 		t.Fatalf("example parsed to policies %v, destination limit %d", cfg.Policies, cfg.Limits.DestinationMemoryLimit)
 	}
 }

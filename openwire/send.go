@@ -96,7 +96,7 @@ func (c *conn) afterSpace(full []*broker.Queue, fn func(error)) func(error) {
 	return func(err error) {
 		go func() {
 			for _, q := range full {
-				q.WaitMemoryBelow(limit, c.done)
+				q.WaitMemoryBelow(limit, 0, c.done)
 			}
 			fn(err)
 		}()

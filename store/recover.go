@@ -626,34 +626,35 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 			r.Definitions(d.kind, d.key, d.value)
 		}
 	}
-	read := func(ref MsgRef, cache map[uint64][]byte) ([]byte, error) {
+	// A queue's backlog was mostly appended in order: read it in large
+	// windows rather than a system call per message. Bodies loaded for the
+	// in-memory window are kept for the other references of a fan-out
+	// message; streamed ones are the caller's alone.
+	ahead := s.j.NewReadAhead(1 << 20)
+	cache := make(map[uint64][]byte)
+	read := func(ref MsgRef, keep bool) ([]byte, error) {
 		if b, ok := cache[ref.id]; ok {
 			return b, nil
 		}
-		b, err := s.ReadMessage(ref)
+		b, err := s.readMessage(ref, ahead.Read)
+		if errors.Is(err, ErrNoMessage) {
+			return nil, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: recover: load body: %w", err)
 		}
-		cache[ref.id] = b
+		if keep {
+			cache[ref.id] = b
+		}
 		return b, nil
 	}
-	cache := make(map[uint64][]byte)
-	// A queue's backlog was mostly appended in order: read it in large
-	// windows rather than a system call per message.
-	ahead := s.j.NewReadAhead(1 << 20)
 	if r.Message != nil {
 		for _, q := range rep.queues {
 			for _, m := range rep.msgs[q] {
-				if m.read {
-					b, err := read(m.ref, cache)
-					if err != nil && !errors.Is(err, ErrNoMessage) {
+				if m.read || (m.body == nil && r.StreamRest) {
+					b, err := read(m.ref, m.read)
+					if err != nil {
 						return err
-					}
-					m.body = b
-				} else if m.body == nil && r.StreamRest {
-					b, err := s.readMessage(m.ref, ahead.Read)
-					if err != nil && !errors.Is(err, ErrNoMessage) {
-						return fmt.Errorf("store: recover: load body: %w", err)
 					}
 					m.body = b
 				}
@@ -665,8 +666,8 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 		for _, p := range rep.prepared {
 			for i := range p.encs {
 				if p.read[i] {
-					b, err := read(p.encs[i].Ref, cache)
-					if err != nil && !errors.Is(err, ErrNoMessage) {
+					b, err := read(p.encs[i].Ref, true)
+					if err != nil {
 						return err
 					}
 					p.encs[i].Body = b
