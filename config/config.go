@@ -28,6 +28,7 @@ type Config struct {
 	Limits    Limits     `toml:"limits"`
 	Metrics   Metrics    `toml:"metrics"`
 	Policies  []Policy   `toml:"policies"`
+	Store     Store      `toml:"store"`
 }
 
 // Limits are the resource alarms' thresholds.
@@ -152,6 +153,7 @@ func Default() Config {
 		Log:     Log{Level: "info", Format: "text"},
 		Limits:  Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20},
 		Metrics: Metrics{MaxQueueLabels: DefaultMaxQueueLabels},
+		Store:   Store{SegmentSize: 64 << 20},
 	}
 }
 
@@ -223,6 +225,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
 	}
 	if _, err := c.BrokerPolicies(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Store.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -64,7 +64,8 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
-		st, err = store.Open(filepath.Join(cfg.DataDir, "store"), store.Options{Logger: log})
+		st, err = store.Open(filepath.Join(cfg.DataDir, "store"), store.Options{Logger: log,
+			Sync: cfg.Store.Sync.Policy(), SegmentSize: int64(cfg.Store.SegmentSize)})
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"time"
 
 	"github.com/junctionmq/junction/bench"
@@ -36,7 +37,20 @@ func main() {
 	flag.BoolVar(&o.Fanout, "fanout", false, "fan out: every consumer gets its own queue bound to one fanout exchange")
 	flag.IntVar(&o.Idle, "idle-connections", 0, "also hold this many idle connections")
 	quiet := flag.Bool("quiet", false, "print only the final JSON line")
+	cpuProfile := flag.String("cpuprofile", "", "write the load generator's own CPU profile to this file (to tell client cost from broker cost)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "junction-perf: cpu profile:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if !*quiet {
 		o.Out = os.Stderr
 	}
@@ -46,6 +60,7 @@ func main() {
 	fmt.Println(res.JSON())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "junction-perf:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
