@@ -7,11 +7,13 @@ import (
 	"image/color"
 	"image/png"
 	"slices"
+	"strings"
 )
 
-// The chart has one row per protocol and two panels per row: consumed
-// msgs/s and p99 latency, one group of bars per flow scenario, one bar per
-// broker. Figures differ by orders of magnitude between scenarios, so each
+// The chart has one row per protocol and load generator (OpenWire has
+// two: JmsPerf and junction-perf, so a bar is only ever beside bars of the
+// same client) and two panels per row: consumed msgs/s and p99 latency,
+// one group of bars per flow scenario, one bar per broker. Figures differ by orders of magnitude between scenarios, so each
 // group is scaled to its own largest bar and every bar carries its figure.
 
 var (
@@ -39,50 +41,98 @@ const (
 	rowH                   = 40 + 14 + plotH + 24
 )
 
-// chartRow is one protocol's figures: values[scenario][broker].
+// chartRow is the figures of one protocol under one load generator:
+// values[scenario][broker].
 type chartRow struct {
-	protocol  string
+	protocol, client string
+	// label names the row: the protocol, and the load generator's short
+	// name when the protocol has more than one in the report.
+	label     string
 	brokers   []string
 	scenarios []string
 	rate, p99 map[string]map[string]float64
 }
 
+// flowClients lists, per protocol, the load generators of its flow rows
+// in the order they first appear.
+func flowClients(rows []Row) map[string][]string {
+	flow := map[string]bool{}
+	for _, s := range scenarios() {
+		flow[s.Key] = s.Kind == "flow"
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		if flow[r.Scenario] && !slices.Contains(out[r.Protocol], r.Client) {
+			out[r.Protocol] = append(out[r.Protocol], r.Client)
+		}
+	}
+	return out
+}
+
+// shortClient is a load generator's name without its parenthesised
+// detail: "JmsPerf", "junction-perf".
+func shortClient(name string) string {
+	short, _, _ := strings.Cut(name, " (")
+	return short
+}
+
 func chartRows(rep *Report) []chartRow {
 	var rows []chartRow
-	for _, p := range []string{"amqp", "openwire", "stomp"} {
-		cr := chartRow{protocol: p, rate: map[string]map[string]float64{}, p99: map[string]map[string]float64{}}
-		for _, s := range scenarios() {
-			if s.Kind != "flow" {
-				continue
+	clients := flowClients(rep.Rows)
+	for _, p := range protocolOrder {
+		for _, c := range clients[p] {
+			if cr, ok := chartRowOf(rep.Rows, p, c, len(clients[p]) > 1); ok {
+				rows = append(rows, cr)
 			}
-			for _, r := range rep.Rows {
-				if r.Scenario != s.Key || r.Protocol != p {
-					continue
-				}
-				if !slices.Contains(cr.scenarios, s.Key) {
-					cr.scenarios = append(cr.scenarios, s.Key)
-					cr.rate[s.Key], cr.p99[s.Key] = map[string]float64{}, map[string]float64{}
-				}
-				if !slices.Contains(cr.brokers, r.Broker) {
-					cr.brokers = append(cr.brokers, r.Broker)
-				}
-				if r.Err == "" && r.Skipped == "" {
-					cr.rate[s.Key][r.Broker], cr.p99[s.Key][r.Broker] = r.Consumed, r.P99
-				}
-			}
-		}
-		slices.SortFunc(cr.brokers, func(a, b string) int { return slices.Index(brokerOrder, a) - slices.Index(brokerOrder, b) })
-		if len(cr.scenarios) > 0 {
-			rows = append(rows, cr)
 		}
 	}
 	return rows
 }
 
+// chartRowOf collects the flow figures of protocol p under client c. A
+// scenario whose rows c skipped entirely (JmsPerf has no topics) gets no
+// group; one that failed keeps its group with "n/a" bars.
+func chartRowOf(all []Row, p, c string, nameClient bool) (chartRow, bool) {
+	cr := chartRow{protocol: p, client: c, label: protocolTitle[p],
+		rate: map[string]map[string]float64{}, p99: map[string]map[string]float64{}}
+	if nameClient {
+		cr.label += " (" + shortClient(c) + ")"
+	}
+	for _, s := range scenarios() {
+		if s.Kind != "flow" {
+			continue
+		}
+		for _, r := range all {
+			if r.Scenario != s.Key || r.Protocol != p || r.Client != c || r.Skipped != "" {
+				continue
+			}
+			if !slices.Contains(cr.scenarios, s.Key) {
+				cr.scenarios = append(cr.scenarios, s.Key)
+				cr.rate[s.Key], cr.p99[s.Key] = map[string]float64{}, map[string]float64{}
+			}
+			if !slices.Contains(cr.brokers, r.Broker) {
+				cr.brokers = append(cr.brokers, r.Broker)
+			}
+			if r.Err == "" {
+				cr.rate[s.Key][r.Broker], cr.p99[s.Key][r.Broker] = r.Consumed, r.P99
+			}
+		}
+	}
+	slices.SortFunc(cr.brokers, func(a, b string) int { return slices.Index(brokerOrder, a) - slices.Index(brokerOrder, b) })
+	return cr, len(cr.scenarios) > 0
+}
+
+const (
+	rateTitle    = ": consumed msg/s"
+	latencyTitle = ": p99 latency"
+)
+
+// panelWidth fits the widest row's bar groups and its longest title.
 func panelWidth(rows []chartRow) int {
 	w := 0
 	for _, r := range rows {
-		w = max(w, len(r.scenarios)*(max(len(r.brokers)*(barW+barGap)-barGap, 44)+barGap+groupGap))
+		w = max(w, len(r.scenarios)*(max(len(r.brokers)*(barW+barGap)-barGap, 44)+barGap+groupGap),
+			textWidth(r.label+rateTitle, 2), textWidth(r.label+latencyTitle, 2))
 	}
 	return max(w+2*panelMargin, 420)
 }
@@ -109,8 +159,8 @@ func renderChart(rep *Report) []byte {
 	}
 	for i, r := range rows {
 		y := headerH + i*rowH
-		drawPanel(img, 0, y, pw, protocolTitle[r.protocol]+": consumed msg/s", r, r.rate, rateLabel)
-		drawPanel(img, pw, y, pw, protocolTitle[r.protocol]+": p99 latency", r, r.p99, latencyLabel)
+		drawPanel(img, 0, y, pw, r.label+rateTitle, r, r.rate, rateLabel)
+		drawPanel(img, pw, y, pw, r.label+latencyTitle, r, r.p99, latencyLabel)
 	}
 	var buf bytes.Buffer
 	_ = png.Encode(&buf, img) // writing to memory cannot fail

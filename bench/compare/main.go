@@ -4,10 +4,16 @@
 // Junction's ratio to the other) and docs/benchmarks.png, a bar chart of
 // throughput and p99 latency.
 //
-//	go run ./bench/compare                  # everything (about 40 minutes; needs root for RabbitMQ)
+//	go run ./bench/compare                  # everything (about 50 minutes; needs root for RabbitMQ)
 //	go run ./bench/compare -quick           # smoke check: 3 s per run, small counts
 //	go run ./bench/compare -scenarios fanout,restart -brokers junction,rabbitmq
 //	go run ./bench/compare -from /tmp/junction-compare.X/results.json   # re-render only
+//	go run ./bench/compare -openwire-client go   # OpenWire through the Go client only
+//
+// OpenWire runs under two load generators by default, JmsPerf on ActiveMQ's
+// Java client and junction-perf's Go client, each row labelled with its
+// load generator; Junction is only ever compared with another broker
+// driven by the same one.
 //
 // See bench/compare/README.md for what each scenario runs per broker.
 package main
@@ -15,6 +21,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -29,65 +36,87 @@ import (
 
 // config is the command line.
 type config struct {
-	repo, work, out, chart, from    string
-	quick, noInstall                bool
-	scenarios, brokers, protocols   []string
-	duration                        time.Duration
-	idleConns, restartMsgs          int
-	openwireClient, openwireURLTmpl string
-	note                            string
+	repo, work, out, chart, from  string
+	quick, noInstall              bool
+	scenarios, brokers, protocols []string
+	// openwireClients are "java" and/or "go", in the order they run.
+	openwireClients []string
+	duration        time.Duration
+	idleConns       int
+	restartMsgs     int
+	openwireURLTmpl string
+	note            string
 }
 
 func main() {
+	c, err := parseArgs(os.Args[1:])
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "compare:", err)
+		}
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(1)
+	}
+}
+
+// parseArgs reads the command line into a validated config.
+func parseArgs(args []string) (*config, error) {
 	var c config
-	var scen, brok, prot string
-	flag.StringVar(&c.repo, "repo", ".", "Junction source tree (built into the work directory)")
-	flag.StringVar(&c.work, "work", "", "scratch directory: binaries, broker data and logs, results.json (default a new /tmp/junction-compare.*)")
-	flag.StringVar(&c.out, "out", "docs/benchmarks.md", "report to write (relative to -repo)")
-	flag.StringVar(&c.chart, "chart", "docs/benchmarks.png", "chart to write (relative to -repo); the report embeds it by its name")
-	flag.StringVar(&c.from, "from", "", "render the report from this results.json instead of running")
-	flag.BoolVar(&c.quick, "quick", false, "smoke check: 3 s runs, 200 idle connections, 20,000-message backlog; the report says it is not representative")
-	flag.BoolVar(&c.noInstall, "no-install", false, "do not apt-get install missing broker packages")
-	flag.StringVar(&scen, "scenarios", "all", "comma-separated scenario keys, or all: "+strings.Join(scenarioKeys(), ","))
-	flag.StringVar(&brok, "brokers", "junction,rabbitmq,activemq", "brokers to run, in this order")
-	flag.StringVar(&prot, "protocols", "amqp,openwire,stomp", "protocols to run")
-	flag.DurationVar(&c.duration, "duration", 30*time.Second, "length of each throughput/latency run")
-	flag.IntVar(&c.idleConns, "idle-connections", 1000, "idle connections for the memory scenario")
-	flag.IntVar(&c.restartMsgs, "restart-messages", 1000000, "persistent 1 KB messages queued before the timed restart")
-	flag.StringVar(&c.openwireClient, "openwire-client", "jms", "OpenWire load generator: jms (bench/jms/run.sh, ActiveMQ's Java client) or go (junction-perf -protocol openwire, once bench/openwire.go registers it)")
-	flag.StringVar(&c.openwireURLTmpl, "openwire-go-url", "tcp://guest:guest@127.0.0.1:%d", "with -openwire-client go: the -uri for junction-perf, %d is the port")
-	flag.StringVar(&c.note, "note", "", "a sentence for the top of the report (a quick run adds its own)")
-	flag.Parse()
+	var scen, brok, prot, owc string
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.StringVar(&c.repo, "repo", ".", "Junction source tree (built into the work directory)")
+	fs.StringVar(&c.work, "work", "", "scratch directory: binaries, broker data and logs, results.json (default a new /tmp/junction-compare.*)")
+	fs.StringVar(&c.out, "out", "docs/benchmarks.md", "report to write (relative to -repo)")
+	fs.StringVar(&c.chart, "chart", "docs/benchmarks.png", "chart to write (relative to -repo); the report embeds it by its name")
+	fs.StringVar(&c.from, "from", "", "render the report from this results.json instead of running")
+	fs.BoolVar(&c.quick, "quick", false, "smoke check: 3 s runs, 200 idle connections, 20,000-message backlog; the report says it is not representative")
+	fs.BoolVar(&c.noInstall, "no-install", false, "do not apt-get install missing broker packages")
+	fs.StringVar(&scen, "scenarios", "all", "comma-separated scenario keys, or all: "+strings.Join(scenarioKeys(), ","))
+	fs.StringVar(&brok, "brokers", "junction,rabbitmq,activemq", "brokers to run, in this order")
+	fs.StringVar(&prot, "protocols", "amqp,openwire,stomp", "protocols to run")
+	fs.DurationVar(&c.duration, "duration", 30*time.Second, "length of each throughput/latency run")
+	fs.IntVar(&c.idleConns, "idle-connections", 1000, "idle connections for the memory scenario")
+	fs.IntVar(&c.restartMsgs, "restart-messages", 1000000, "persistent 1 KB messages queued before the timed restart")
+	fs.StringVar(&owc, "openwire-client", "java,go", "OpenWire load generators, comma-separated, each giving rows of its own: java (bench/jms/run.sh, JmsPerf on ActiveMQ's Java client; jms is accepted too) and go (junction-perf -protocol openwire)")
+	fs.StringVar(&c.openwireURLTmpl, "openwire-go-url", "tcp://127.0.0.1:%d", "the -uri junction-perf's Go OpenWire client gets, %d is the port")
+	fs.StringVar(&c.note, "note", "", "a sentence for the top of the report (a quick run adds its own)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
 	if c.quick {
-		setIfUnset("duration", func() { c.duration = 3 * time.Second })
-		setIfUnset("idle-connections", func() { c.idleConns = 200 })
-		setIfUnset("restart-messages", func() { c.restartMsgs = 20000 })
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		// Explicit flags win over the smoke-check sizes.
+		if !given["duration"] {
+			c.duration = 3 * time.Second
+		}
+		if !given["idle-connections"] {
+			c.idleConns = 200
+		}
+		if !given["restart-messages"] {
+			c.restartMsgs = 20000
+		}
 	}
 	c.brokers = splitList(brok)
 	c.protocols = splitList(prot)
+	c.openwireClients = splitList(owc)
 	if scen == "all" {
 		c.scenarios = scenarioKeys()
 	} else {
 		c.scenarios = splitList(scen)
 	}
 	if err := validate(&c); err != nil {
-		fmt.Fprintln(os.Stderr, "compare:", err)
-		os.Exit(2)
+		return nil, err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, &c); err != nil {
-		fmt.Fprintln(os.Stderr, "compare:", err)
-		os.Exit(1)
-	}
-}
-
-func setIfUnset(name string, set func()) {
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	if !given {
-		set()
-	}
+	return &c, nil
 }
 
 func splitList(s string) []string {
@@ -124,10 +153,37 @@ func validate(c *config) error {
 			return fmt.Errorf("unknown protocol %q (have amqp, openwire, stomp)", p)
 		}
 	}
-	if c.openwireClient != "jms" && c.openwireClient != "go" {
-		return fmt.Errorf("-openwire-client %q: want jms or go", c.openwireClient)
+	clients, err := openwireClientKeys(c.openwireClients)
+	if err != nil {
+		return err
+	}
+	c.openwireClients = clients
+	if !strings.Contains(c.openwireURLTmpl, "%d") {
+		return fmt.Errorf("-openwire-go-url %q: want a %%d for the port", c.openwireURLTmpl)
 	}
 	return nil
+}
+
+// openwireClientKeys normalises -openwire-client: "jms" is the older
+// name of "java", duplicates collapse, and at least one is required so
+// that -protocols openwire always has a load generator.
+func openwireClientKeys(given []string) ([]string, error) {
+	var out []string
+	for _, k := range given {
+		if k == "jms" {
+			k = "java"
+		}
+		if k != "java" && k != "go" {
+			return nil, fmt.Errorf("-openwire-client %q: want java, go or both (java,go)", k)
+		}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-openwire-client is empty: want java, go or both (java,go)")
+	}
+	return out, nil
 }
 
 func run(ctx context.Context, c *config) error {

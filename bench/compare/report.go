@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -70,7 +72,8 @@ func renderMarkdown(rep *Report, chart string) string {
 	w("- **Junction**: built from this tree (`go build ./cmd/junction`), default configuration (`config.Default()`: data directory on the disk above, paging window of the default size), AMQP, OpenWire and STOMP listeners on 127.0.0.1, management HTTP off.\n")
 	w("- **RabbitMQ**: Debian's `rabbitmq-server` as a throwaway node run as user `rabbitmq` with its own epmd and distribution ports, mnesia and logs in the work directory, default configuration plus the `rabbitmq_stomp` plugin (`stomp.listeners.tcp.1 = 127.0.0.1:PORT`); classic queues. RSS is the `beam.smp` process.\n")
 	w("- **ActiveMQ**: 5.17 from Debian's jars via `bench/compare/CompareBroker.java`: the configuration of `bench/jms/BenchBroker` (Debian's stock instance: KahaDB, all defaults, no authentication) plus a STOMP connector; JVM `-Xmx1g`.\n")
-	w("- **Load generators**: AMQP and STOMP: `junction-perf` (this tree; amqp091-go, and STOMP 1.2 framed with go-stomp). OpenWire: `bench/jms/run.sh` (JmsPerf on ActiveMQ's own 5.17 Java client, `-Xmx1g`), or `junction-perf -protocol openwire` with `-openwire-client go`. Every message carries its send time; latency is end to end, in the consumer.\n\n")
+	w("- **Load generators**: AMQP and STOMP: `junction-perf` (this tree; amqp091-go, and STOMP 1.2 framed with go-stomp). OpenWire: %s. Each OpenWire row names its load generator, and Junction's ratio is always to another broker under the same one. Every message carries its send time; latency is end to end, in the consumer.\n\n",
+		openwireGenerators(rep.Rows))
 
 	for _, s := range scenarios() {
 		rows := rowsOf(rep.Rows, s.Key)
@@ -106,14 +109,64 @@ func rowsOf(rows []Row, scenario string) []Row {
 	return out
 }
 
-// junctionRow finds Junction's row for the same protocol.
-func junctionRow(rows []Row, protocol string) (Row, bool) {
+// openwireGenerators describes the OpenWire load generators whose rows
+// the report holds; a report without OpenWire rows names both.
+func openwireGenerators(rows []Row) string {
+	java := "`bench/jms/run.sh` (JmsPerf on ActiveMQ's own 5.17 Java client, `-Xmx1g`)"
+	goc := "`junction-perf -protocol openwire` (this tree's Go client, `client/openwire`)"
+	var seen []string
 	for _, r := range rows {
-		if r.Broker == "junction" && r.Protocol == protocol && r.Err == "" && r.Skipped == "" {
-			return r, true
+		if r.Protocol == "openwire" && !slices.Contains(seen, r.Client) {
+			seen = append(seen, r.Client)
+		}
+	}
+	switch {
+	case slices.Equal(seen, []string{jmsPerfName}):
+		return java + " only (`-openwire-client java`)"
+	case slices.Equal(seen, []string{openwirePerfName}):
+		return goc + " only (`-openwire-client go`)"
+	}
+	return "both " + java + " and " + goc
+}
+
+// junctionRow finds Junction's row measured the same way as r: same
+// protocol and same load generator, so that a figure of JmsPerf is never
+// divided by one of the Go client.
+func junctionRow(rows []Row, r Row) (Row, bool) {
+	for _, j := range rows {
+		if j.Broker == "junction" && j.Protocol == r.Protocol && j.Client == r.Client && j.Err == "" && j.Skipped == "" {
+			return j, true
 		}
 	}
 	return Row{}, false
+}
+
+var protocolOrder = []string{"amqp", "openwire", "stomp"}
+
+// tableOrder sorts a scenario's rows so that the rows a ratio pairs sit
+// together: by protocol, then load generator (in the order they first
+// ran), then broker. Rows are run broker by broker, which would scatter
+// each pair across the table.
+func tableOrder(rows []Row) []Row {
+	var clients []string
+	for _, r := range rows {
+		if !slices.Contains(clients, r.Client) {
+			clients = append(clients, r.Client)
+		}
+	}
+	rank := func(order []string, v string) int {
+		if i := slices.Index(order, v); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	out := slices.Clone(rows)
+	slices.SortStableFunc(out, func(a, b Row) int {
+		return cmp.Or(cmp.Compare(rank(protocolOrder, a.Protocol), rank(protocolOrder, b.Protocol)),
+			cmp.Compare(rank(clients, a.Client), rank(clients, b.Client)),
+			cmp.Compare(rank(brokerOrder, a.Broker), rank(brokerOrder, b.Broker)))
+	})
+	return out
 }
 
 // failed renders an error or skip in place of figures; "" when r has figures.
@@ -149,13 +202,13 @@ func writeFlowTable(b *strings.Builder, s Scenario, rows []Row) {
 		head = "Junction ÷ other (p99)"
 	}
 	fmt.Fprintf(b, "| protocol | broker | load generator | published msg/s | consumed msg/s | latency p50 | latency p99 | %s |\n|---|---|---|---:|---:|---:|---:|---:|\n", head)
-	for _, r := range rows {
+	for _, r := range tableOrder(rows) {
 		if f := failed(r); f != "" {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | | | | |\n", protocolTitle[r.Protocol], brokerTitle[r.Broker], r.Client, f)
 			continue
 		}
 		rat := "—"
-		if j, ok := junctionRow(rows, r.Protocol); ok && r.Broker != "junction" {
+		if j, ok := junctionRow(rows, r); ok && r.Broker != "junction" {
 			if latency {
 				rat = ratio(j.P99, r.P99)
 			} else {
@@ -168,23 +221,23 @@ func writeFlowTable(b *strings.Builder, s Scenario, rows []Row) {
 }
 
 func writeIdleTable(b *strings.Builder, rows []Row) {
-	b.WriteString("| protocol | broker | connections | RSS before | RSS with connections | per connection | Junction ÷ other |\n|---|---|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| protocol | broker | load generator | connections | RSS before | RSS with connections | per connection | Junction ÷ other |\n|---|---|---|---:|---:|---:|---:|---:|\n")
 	per := func(r Row) float64 {
 		if r.Conns == 0 {
 			return 0
 		}
 		return float64(r.RSSAfterKiB-r.RSSBeforeKiB) / float64(r.Conns)
 	}
-	for _, r := range rows {
+	for _, r := range tableOrder(rows) {
 		if f := failed(r); f != "" {
-			fmt.Fprintf(b, "| %s | %s | %s | | | | |\n", protocolTitle[r.Protocol], brokerTitle[r.Broker], f)
+			fmt.Fprintf(b, "| %s | %s | %s | %s | | | | |\n", protocolTitle[r.Protocol], brokerTitle[r.Broker], r.Client, f)
 			continue
 		}
 		rat := "—"
-		if j, ok := junctionRow(rows, r.Protocol); ok && r.Broker != "junction" {
+		if j, ok := junctionRow(rows, r); ok && r.Broker != "junction" {
 			rat = ratio(per(j), per(r))
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %.1f KiB | %s |\n", protocolTitle[r.Protocol], brokerTitle[r.Broker], r.Conns,
+		fmt.Fprintf(b, "| %s | %s | %s | %d | %s | %s | %.1f KiB | %s |\n", protocolTitle[r.Protocol], brokerTitle[r.Broker], r.Client, r.Conns,
 			mib(r.RSSBeforeKiB), mib(r.RSSAfterKiB), per(r), rat)
 	}
 }

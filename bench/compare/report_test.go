@@ -14,8 +14,8 @@ func sampleReport() *Report {
 			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "junction", Consumed: 10000, P50: 300, P99: 1000},
 			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "activemq", Consumed: 10000, P50: 400, P99: 4000},
 			{Scenario: "fanout", Protocol: "openwire", Broker: "junction", Skipped: "JmsPerf has no topic mode"},
-			{Scenario: "idle-connections", Protocol: "amqp", Broker: "junction", Conns: 100, RSSBeforeKiB: 10000, RSSAfterKiB: 12000},
-			{Scenario: "idle-connections", Protocol: "amqp", Broker: "rabbitmq", Conns: 100, RSSBeforeKiB: 100000, RSSAfterKiB: 108000},
+			{Scenario: "idle-connections", Protocol: "amqp", Broker: "junction", Client: "jp", Conns: 100, RSSBeforeKiB: 10000, RSSAfterKiB: 12000},
+			{Scenario: "idle-connections", Protocol: "amqp", Broker: "rabbitmq", Client: "jp", Conns: 100, RSSBeforeKiB: 100000, RSSAfterKiB: 108000},
 			{Scenario: "restart", Broker: "junction", Messages: 1000, DiskBytes: 1100000, AcceptS: 0.5, FirstS: 1},
 			{Scenario: "restart", Broker: "rabbitmq", Messages: 1000, AcceptS: 3, FirstS: 4},
 			{Scenario: "*", Broker: "activemq", Skipped: "needs Java"},
@@ -26,17 +26,38 @@ func sampleReport() *Report {
 // section titled title.
 func tableRow(t *testing.T, md, title, protocol, broker string) string {
 	t.Helper()
+	return tableRowFor(t, md, title, protocol, broker, "")
+}
+
+// tableRowsOf returns the table lines of the section titled title, header
+// and separator excluded.
+func tableRowsOf(t *testing.T, md, title string) []string {
+	t.Helper()
 	_, section, ok := strings.Cut(md, "## "+title+"\n")
 	if !ok {
 		t.Fatalf("no section %q", title)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
+	var out []string
 	for _, line := range strings.Split(section, "\n") {
-		if strings.HasPrefix(line, "| "+protocol) && strings.Contains(line, "| "+broker+" |") {
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| protocol |") && !strings.HasPrefix(line, "| broker |") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// tableRowFor is tableRow narrowed to one load generator ("" for any).
+func tableRowFor(t *testing.T, md, title, protocol, broker, client string) string {
+	t.Helper()
+	lines := tableRowsOf(t, md, title)
+	for _, line := range lines {
+		if strings.HasPrefix(line, "| "+protocol) && strings.Contains(line, "| "+broker+" |") &&
+			(client == "" || strings.Contains(line, "| "+client+" |")) {
 			return line
 		}
 	}
-	t.Fatalf("section %q has no row for %s %s:\n%s", title, protocol, broker, section)
+	t.Fatalf("section %q has no row for %s %s %s:\n%s", title, protocol, broker, client, strings.Join(lines, "\n"))
 	return ""
 }
 
@@ -66,7 +87,7 @@ func TestLatencyScenarioRatioIsOfP99(t *testing.T) {
 func TestIdleAndRestartTablesComputePerUnitFigures(t *testing.T) {
 	md := renderMarkdown(sampleReport(), "benchmarks.png")
 	idle := tableRow(t, md, scenario(t, "idle-connections").Title, "AMQP", "RabbitMQ")
-	if want := "| AMQP 0-9-1 | RabbitMQ | 100 | 97.7 MiB | 105.5 MiB | 80.0 KiB | 0.25× |"; idle != want {
+	if want := "| AMQP 0-9-1 | RabbitMQ | jp | 100 | 97.7 MiB | 105.5 MiB | 80.0 KiB | 0.25× |"; idle != want {
 		t.Fatalf("idle row\n got %s\nwant %s", idle, want)
 	}
 	_, restart, _ := strings.Cut(md, "## "+scenario(t, "restart").Title)

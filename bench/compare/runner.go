@@ -50,8 +50,8 @@ type runner struct {
 	perf    string
 	fill    string
 	brokers []broker
-	clients map[string]client
-	skipped map[string]string // broker → why it cannot run here
+	clients map[string][]client // protocol → its load generators
+	skipped map[string]string   // broker → why it cannot run here
 }
 
 // newRunner builds Junction and the load generators from the tree and
@@ -68,15 +68,7 @@ func newRunner(ctx context.Context, c *config, logf func(string, ...any)) (*runn
 			return nil, fmt.Errorf("go build ./%s: %w: %s", pkg, err, out)
 		}
 	}
-	r.clients = map[string]client{
-		"amqp":  {name: "junction-perf (amqp091-go)", args: perfArgs(r.perf, "amqp"), idleArgs: perfIdleArgs(r.perf, "amqp")},
-		"stomp": {name: "junction-perf (STOMP 1.2)", args: perfArgs(r.perf, "stomp"), idleArgs: perfIdleArgs(r.perf, "stomp")},
-	}
-	if c.openwireClient == "go" {
-		r.clients["openwire"] = client{name: "junction-perf (client/openwire)", args: perfArgs(r.perf, "openwire"), idleArgs: perfIdleArgs(r.perf, "openwire")}
-	} else {
-		r.clients["openwire"] = jmsClient(filepath.Join(c.repo, "bench/jms/run.sh"))
-	}
+	r.clients = loadGenerators(r.perf, filepath.Join(c.repo, "bench/jms/run.sh"), c.openwireClients, c.openwireURLTmpl)
 	for _, name := range c.brokers {
 		switch name {
 		case "junction":
@@ -103,31 +95,57 @@ func newRunner(ctx context.Context, c *config, logf func(string, ...any)) (*runn
 	return r, nil
 }
 
-// runAll runs every selected scenario on each broker in turn, a fresh
-// broker per case; failures become rows with an error, not an abort.
+// benchCase is one row to measure: a scenario on a broker, and for
+// throughput, latency and idle scenarios a protocol and load generator.
+type benchCase struct {
+	b        broker
+	s        Scenario
+	protocol string // "" for restart
+	cl       client
+}
+
+// plan lists the cases of a run in order: broker by broker, scenario by
+// scenario, then each protocol the broker speaks and each of that
+// protocol's load generators.
+func plan(brokers []broker, keys, protocols []string, clients map[string][]client) []benchCase {
+	var out []benchCase
+	for _, b := range brokers {
+		for _, s := range scenarios() {
+			if !slices.Contains(keys, s.Key) {
+				continue
+			}
+			if s.Kind == "restart" {
+				out = append(out, benchCase{b: b, s: s})
+				continue
+			}
+			for _, p := range protocols {
+				if b.url(p) == "" {
+					continue
+				}
+				for _, cl := range clients[p] {
+					out = append(out, benchCase{b: b, s: s, protocol: p, cl: cl})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// runAll runs every planned case, a fresh broker per case; failures
+// become rows with an error, not an abort.
 func (r *runner) runAll(ctx context.Context) []Row {
 	var rows []Row
 	for name, why := range r.skipped {
 		rows = append(rows, Row{Scenario: "*", Broker: name, Skipped: why})
 	}
-	for _, b := range r.brokers {
-		for _, s := range scenarios() {
-			if !slices.Contains(r.c.scenarios, s.Key) {
-				continue
-			}
-			if s.Kind == "restart" {
-				rows = append(rows, r.restart(ctx, b, s))
-			} else {
-				for _, p := range r.c.protocols {
-					if b.url(p) == "" {
-						continue
-					}
-					rows = append(rows, r.runCase(ctx, b, s, p))
-				}
-			}
-			if ctx.Err() != nil {
-				return rows
-			}
+	for _, k := range plan(r.brokers, r.c.scenarios, r.c.protocols, r.clients) {
+		if k.s.Kind == "restart" {
+			rows = append(rows, r.restart(ctx, k.b, k.s))
+		} else {
+			rows = append(rows, r.runCase(ctx, k.b, k.s, k.protocol, k.cl))
+		}
+		if ctx.Err() != nil {
+			return rows
 		}
 	}
 	return rows
@@ -141,14 +159,6 @@ func (r *runner) stopBroker(b broker) {
 	b.wipe()
 }
 
-func (r *runner) clientURL(b broker, protocol string) string {
-	u := b.url(protocol)
-	if protocol == "openwire" && r.c.openwireClient == "go" {
-		return fmt.Sprintf(r.c.openwireURLTmpl, portOf(u))
-	}
-	return u
-}
-
 // portOf returns the port of a broker URL made by this program.
 func portOf(raw string) int {
 	u, err := url.Parse(raw)
@@ -159,25 +169,30 @@ func portOf(raw string) int {
 	return p
 }
 
-func (r *runner) runCase(ctx context.Context, b broker, s Scenario, protocol string) Row {
-	cl := r.clients[protocol]
+func (r *runner) runCase(ctx context.Context, b broker, s Scenario, protocol string, cl client) Row {
 	row := Row{Scenario: s.Key, Protocol: protocol, Broker: b.Name(), Client: cl.name}
-	if s.Kind == "idle" && cl.idleArgs == nil {
-		row.Skipped = "JmsPerf has no idle-connection mode (use -openwire-client go)"
+	why := cl.skipReason(s)
+	// A client without a way to run the kind is skipped even when it gave
+	// no reason, rather than called through a nil builder.
+	switch {
+	case why != "":
+	case s.Kind == "idle" && cl.idleArgs == nil:
+		why = cl.name + " has no idle-connection mode"
+	case s.Kind == "flow" && cl.args("", s.W, 0, "") == nil:
+		why = cl.name + " cannot run this workload"
+	}
+	if why != "" {
+		row.Skipped = why
 		return row
 	}
-	if s.Kind == "flow" && cl.args("", s.W, 0, "") == nil {
-		row.Skipped = "JmsPerf has no topic mode (use -openwire-client go)"
-		return row
-	}
-	r.logf("== %s / %s / %s", s.Key, b.Name(), protocol)
+	r.logf("== %s / %s / %s / %s", s.Key, b.Name(), protocol, cl.name)
 	if _, err := start(ctx, b, true); err != nil {
 		row.Err = err.Error()
 		r.logf("   %v", err)
 		return row
 	}
 	defer r.stopBroker(b)
-	u := r.clientURL(b, protocol)
+	u := cl.url(b.url(protocol))
 	var err error
 	if s.Kind == "idle" {
 		err = r.idle(ctx, b, cl, u, &row)

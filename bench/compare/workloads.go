@@ -44,7 +44,7 @@ func scenarios() []Scenario {
 	return []Scenario{
 		{Key: "small-transient", Title: "1 producer / 1 consumer, 16 B, transient", Kind: "flow",
 			W:    Workload{Producers: 1, Consumers: 1, Queues: 1, Size: 16, AutoAck: true},
-			What: "One producer and one consumer on one queue, 16-byte transient messages, publishing as fast as the broker takes them, consumer without acknowledgements (AMQP no-ack, STOMP ack:auto, JMS AUTO_ACKNOWLEDGE)."},
+			What: "One producer and one consumer on one queue, 16-byte transient messages, publishing as fast as the broker takes them, consumer without acknowledgements (AMQP no-ack, STOMP ack:auto, OpenWire AUTO_ACKNOWLEDGE; the Go OpenWire client sends asynchronously, as the Java client does for transient messages)."},
 		{Key: "kb-transient", Title: "1 producer / 1 consumer, 1 KB, transient", Kind: "flow",
 			W:    Workload{Producers: 1, Consumers: 1, Queues: 1, Size: 1024, AutoAck: true},
 			What: "As above with 1,024-byte bodies."},
@@ -53,15 +53,15 @@ func scenarios() []Scenario {
 			What: "Four producers and four consumers (one connection each), producer i and consumer i on queue i, 1 KB transient, no acknowledgements. JMS (JmsPerf) has a single queue, so its 4 producers and 4 consumers share one queue."},
 		{Key: "persistent-confirms", Title: "1 producer / 1 consumer, 1 KB, persistent, confirmed", Kind: "flow",
 			W:    Workload{Producers: 1, Consumers: 1, Queues: 1, Size: 1024, Persistent: true, Confirm: 100, Prefetch: 100},
-			What: "Persistent 1 KB messages on a durable queue. AMQP: publisher confirms with 100 in flight, consumer prefetch 100 acknowledging each message. STOMP: persistent:true with a receipt on every SEND, 100 receipts outstanding, ack:client-individual with prefetch 100. OpenWire (JMS): persistent sends, which the ActiveMQ client makes synchronous (one in flight), AUTO_ACKNOWLEDGE, prefetch 100."},
+			What: "Persistent 1 KB messages on a durable queue. AMQP: publisher confirms with 100 in flight, consumer prefetch 100 acknowledging each message. STOMP: persistent:true with a receipt on every SEND, 100 receipts outstanding, ack:client-individual with prefetch 100. OpenWire, JmsPerf: persistent sends, which the ActiveMQ client makes synchronous (one in flight), AUTO_ACKNOWLEDGE, prefetch 100. OpenWire, junction-perf (Go client): persistent sends with 100 awaiting the broker's receipt, CLIENT_ACKNOWLEDGE of each message, prefetch 100."},
 		{Key: "fanout", Title: "fan-out: 1 producer to 10 consumers, 1 KB, transient", Kind: "flow",
 			W:    Workload{Producers: 1, Consumers: 10, Size: 1024, Fanout: true, AutoAck: true},
-			What: "One producer, ten consumers each receiving every message. AMQP: a fanout exchange bound to one queue per consumer. STOMP: one /topic/ destination with ten subscribers. The consumed figure counts every copy. OpenWire needs a topic-capable client: run with -openwire-client go once bench/openwire.go exists."},
+			What: "One producer, ten consumers each receiving every message. AMQP: a fanout exchange bound to one queue per consumer. STOMP: one /topic/ destination with ten subscribers. OpenWire (junction-perf's Go client): one topic with ten consumers; JmsPerf has no topic mode, so its rows are skipped. The consumed figure counts every copy."},
 		{Key: "fixed-rate-latency", Title: "latency at a fixed 10,000 msgs/s, 1 KB, transient", Kind: "flow",
 			W:    Workload{Producers: 1, Consumers: 1, Queues: 1, Size: 1024, AutoAck: true, Rate: 10000},
 			What: "One producer held to 10,000 msgs/s (released in 1 ms ticks), one consumer without acknowledgements; end-to-end latency (send time stamped in the body, read at delivery) is the figure that matters here."},
 		{Key: "idle-connections", Title: "memory of idle connections", Kind: "idle",
-			What: "The broker is started fresh and left 3 s; its RSS is read (before); then the load generator opens N idle connections (AMQP: connection plus one channel; STOMP: a CONNECTed session, heart-beats off) and once the kernel shows all N established plus 3 s, RSS is read again (after). Per connection = (after − before) / N. RSS is VmRSS of the broker process (Junction; RabbitMQ's beam.smp; ActiveMQ's JVM, -Xmx1g)."},
+			What: "The broker is started fresh and left 3 s; its RSS is read (before); then the load generator opens N idle connections (AMQP: connection plus one channel; STOMP: a CONNECTed session, heart-beats off; OpenWire: a connection of the Go client, no session; JmsPerf has no idle mode) and once the kernel shows all N established plus 3 s, RSS is read again (after). Per connection = (after − before) / N. RSS is VmRSS of the broker process (Junction; RabbitMQ's beam.smp; ActiveMQ's JVM, -Xmx1g)."},
 		{Key: "restart", Title: "restart with a persistent backlog", Kind: "restart",
 			What: "A fresh broker gets N persistent 1 KB messages in one durable queue (Junction and RabbitMQ: bench/persist/fill over AMQP, 4 producers × 500 unconfirmed; ActiveMQ: STOMP, 4 producers committing transactions of 500, each commit with a receipt), is stopped cleanly (SIGTERM; RabbitMQ: rabbitmqctl stop), and started again. Timed from the exec of the start: every listener accepting TCP, and the first backlog message delivered (AMQP basic.get; STOMP SUBSCRIBE on ActiveMQ), left unacknowledged. The empty column is the first start of the fresh broker, for scale."},
 	}
@@ -108,14 +108,68 @@ func parseResult(out []byte) (perfResult, error) {
 	return r, nil
 }
 
-// client builds load-generator command lines for one protocol.
+// client builds load-generator command lines for one protocol. A
+// protocol may have several (OpenWire: JmsPerf and junction-perf); each
+// gives rows of its own, named by name.
 type client struct {
-	name string // shown in the report
+	name string // shown in the report; ratios pair rows with equal names
+	// dialURL turns a broker's URL into the one the client takes; nil
+	// keeps it.
+	dialURL func(brokerURL string) string
 	// args returns the program and arguments for a flow workload.
 	args func(url string, w Workload, d time.Duration, prefix string) []string
 	// idleArgs returns those for n idle connections held until SIGINT;
 	// nil when the client cannot.
 	idleArgs func(url string, n int) []string
+	// cannot says why the client cannot run s, or "" when it can.
+	cannot func(s Scenario) string
+}
+
+// url is the address the client is given for a broker URL.
+func (c client) url(brokerURL string) string {
+	if c.dialURL == nil {
+		return brokerURL
+	}
+	return c.dialURL(brokerURL)
+}
+
+// skipReason is why c does not run s ("" when it does).
+func (c client) skipReason(s Scenario) string {
+	if c.cannot == nil {
+		return ""
+	}
+	return c.cannot(s)
+}
+
+// Load generator names, as the report's "load generator" column shows them.
+const (
+	amqpPerfName     = "junction-perf (amqp091-go)"
+	stompPerfName    = "junction-perf (STOMP 1.2)"
+	openwirePerfName = "junction-perf (client/openwire)"
+	jmsPerfName      = "JmsPerf (activemq-client 5.17)"
+)
+
+// loadGenerators maps each protocol to the clients that drive it, in run
+// order. perf is the junction-perf binary, runSH bench/jms/run.sh,
+// openwire the -openwire-client keys ("java", "go") and goURL the
+// -openwire-go-url template.
+func loadGenerators(perf, runSH string, openwire []string, goURL string) map[string][]client {
+	m := map[string][]client{
+		"amqp":  {{name: amqpPerfName, args: perfArgs(perf, "amqp"), idleArgs: perfIdleArgs(perf, "amqp")}},
+		"stomp": {{name: stompPerfName, args: perfArgs(perf, "stomp"), idleArgs: perfIdleArgs(perf, "stomp")}},
+	}
+	for _, k := range openwire {
+		switch k {
+		case "java":
+			m["openwire"] = append(m["openwire"], jmsClient(runSH))
+		case "go":
+			m["openwire"] = append(m["openwire"], client{name: openwirePerfName,
+				dialURL:  func(u string) string { return fmt.Sprintf(goURL, portOf(u)) },
+				args:     perfArgs(perf, "openwire"),
+				idleArgs: perfIdleArgs(perf, "openwire")})
+		}
+	}
+	return m
 }
 
 func perfArgs(bin, protocol string) func(string, Workload, time.Duration, string) []string {
@@ -156,7 +210,7 @@ func perfIdleArgs(bin, protocol string) func(string, int) []string {
 // jmsClient runs bench/jms/run.sh (ActiveMQ 5.17 client): one queue, no
 // topics, no idle mode; sends of persistent messages are synchronous.
 func jmsClient(runSH string) client {
-	return client{name: "JmsPerf (activemq-client 5.17)", args: func(url string, w Workload, d time.Duration, prefix string) []string {
+	return client{name: jmsPerfName, args: func(url string, w Workload, d time.Duration, prefix string) []string {
 		if w.Fanout {
 			return nil
 		}
@@ -173,6 +227,14 @@ func jmsClient(runSH string) client {
 			a = append(a, "-rate", strconv.Itoa(w.Rate))
 		}
 		return a
+	}, cannot: func(s Scenario) string {
+		switch {
+		case s.Kind == "idle":
+			return "JmsPerf has no idle-connection mode; junction-perf's Go OpenWire client (-openwire-client go) measures it"
+		case s.W.Fanout:
+			return "JmsPerf has no topic mode; junction-perf's Go OpenWire client (-openwire-client go) runs it"
+		}
+		return ""
 	}}
 }
 
