@@ -141,13 +141,15 @@ func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, o
 	st := v.broker.store
 	var targets []store.Target
 	var storedQueues []*Queue
+	direct := false
 	for _, q := range queues {
 		if st != nil && msg.Persistent && q.id != 0 {
-			seq, ok := q.reserve(msg)
+			seq, ok, d := q.reserve(msg)
 			if !ok {
 				res.Rejected++
 				continue
 			}
+			direct = d
 			targets = append(targets, store.Target{Queue: q.id, Seq: seq})
 			storedQueues = append(storedQueues, q)
 			continue
@@ -168,7 +170,13 @@ func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, o
 		if tx != nil {
 			ref, err = st.TxEnqueue(*tx, enc, targets)
 		} else {
-			ref, err = st.Enqueue(enc, targets, onStored)
+			if direct && len(targets) == 1 {
+				// Its consumer's ack may well beat the disk: the store may
+				// then skip writing the message at all.
+				ref, err = st.EnqueueForConsumer(enc, targets, onStored)
+			} else {
+				ref, err = st.Enqueue(enc, targets, onStored)
+			}
 			res.Stored = err == nil
 		}
 	}

@@ -247,18 +247,20 @@ func (q *Queue) admitLocked(msg *message.Message, fx *effects) bool {
 
 // reserve admits a persistent message and gives it a sequence number
 // before the store writes it; enqueueReserved then makes it visible.
-func (q *Queue) reserve(msg *message.Message) (uint64, bool) {
+// It also reports whether msg will likely go straight to a consumer: one is
+// attached and nothing is ready ahead of it.
+func (q *Queue) reserve(msg *message.Message) (seq uint64, ok, direct bool) {
 	var fx effects
 	q.mu.Lock()
-	ok := q.admitLocked(msg, &fx)
-	var seq uint64
+	ok = q.admitLocked(msg, &fx)
 	if ok {
 		q.nextSeq++
 		seq = q.nextSeq
+		direct = len(q.consumers) > 0 && q.ready.count == 0
 	}
 	q.mu.Unlock()
 	q.run(&fx)
-	return seq, ok
+	return seq, ok, direct
 }
 
 func (q *Queue) enqueueReserved(msg *message.Message, seq uint64, ref store.MsgRef, now int64) {

@@ -153,7 +153,7 @@ func Default() Config {
 		Log:     Log{Level: "info", Format: "text"},
 		Limits:  Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20},
 		Metrics: Metrics{MaxQueueLabels: DefaultMaxQueueLabels},
-		Store:   Store{SegmentSize: 64 << 20},
+		Store:   Store{SegmentSize: 64 << 20, Linger: Duration{time.Millisecond}},
 	}
 }
 

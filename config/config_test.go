@@ -147,7 +147,7 @@ func TestDocumentedExampleConfigurationIsValid(t *testing.T) {
 	if len(cfg.Policies) != 1 || cfg.Policies[0].Name != "orders" || cfg.Limits.DestinationMemoryLimit != 64<<20 {
 		t.Fatalf("example parsed to policies %v, destination limit %d", cfg.Policies, cfg.Limits.DestinationMemoryLimit)
 	}
-	if cfg.Store.Sync.Interval != 0 || cfg.Store.SegmentSize != 64<<20 {
+	if cfg.Store.Sync.Interval != 0 || cfg.Store.SegmentSize != 64<<20 || cfg.Store.Linger.Duration != time.Millisecond {
 		t.Fatalf("example parsed to store %+v, want the defaults it documents", cfg.Store)
 	}
 }

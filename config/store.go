@@ -16,6 +16,19 @@ type Store struct {
 	Sync Sync `toml:"sync"`
 	// SegmentSize is the size of one journal file (default 64MiB).
 	SegmentSize Size `toml:"segment_size"`
+	// Linger is how long a persistent message that goes straight to a
+	// waiting consumer may wait for the disk; if the consumer acknowledges
+	// it meanwhile, neither it nor its ack is written (default 1ms; 0s
+	// writes every message at once).
+	Linger Duration `toml:"linger"`
+}
+
+// StoreLinger is Linger as store.Options takes it (negative: off).
+func (s Store) StoreLinger() time.Duration {
+	if s.Linger.Duration <= 0 {
+		return -1
+	}
+	return s.Linger.Duration
 }
 
 // Sync is "always" (an fsync as soon as the previous one ends, covering
@@ -65,6 +78,9 @@ const (
 )
 
 func (s Store) validate() error {
+	if s.Linger.Duration < 0 || s.Linger.Duration > time.Second {
+		return fmt.Errorf("store.linger %v: want 0s to 1s", s.Linger.Duration)
+	}
 	if s.SegmentSize != 0 && (s.SegmentSize < minSegmentSize || s.SegmentSize > maxSegmentSize) {
 		return fmt.Errorf("store.segment_size %d: at least 1MiB and at most 1GiB", uint64(s.SegmentSize))
 	}

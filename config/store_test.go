@@ -16,6 +16,9 @@ func TestStoreSyncDefaultsToAlwaysAndAcceptsAnInterval(t *testing.T) {
 	if cfg.Store.SegmentSize != 64<<20 {
 		t.Fatalf("default segment size %d, want 64MiB", cfg.Store.SegmentSize)
 	}
+	if cfg.Store.StoreLinger() != time.Millisecond {
+		t.Fatalf("default linger %v, want 1ms", cfg.Store.StoreLinger())
+	}
 	if err := Parse("[store]\nsync = \"10ms\"\nsegment_size = \"8MiB\"\n", &cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -24,6 +27,9 @@ func TestStoreSyncDefaultsToAlwaysAndAcceptsAnInterval(t *testing.T) {
 	}
 	if cfg.Store.SegmentSize != 8<<20 {
 		t.Fatalf("segment_size = 8MiB gave %d", cfg.Store.SegmentSize)
+	}
+	if err := Parse("[store]\nlinger = \"0s\"\n", &cfg); err != nil || cfg.Store.StoreLinger() >= 0 {
+		t.Fatalf("linger = \"0s\": %v, store linger %v, want off", err, cfg.Store.StoreLinger())
 	}
 	if err := Parse("[store]\nsync = \"always\"\n", &cfg); err != nil || cfg.Store.Sync.Policy() != journal.SyncAlways {
 		t.Fatalf("sync = \"always\": %v, policy %v", err, cfg.Store.Sync.Policy())
@@ -56,6 +62,7 @@ func TestBadStoreSettingsAreConfigErrors(t *testing.T) {
 		{"[store]\nsegment_size = \"64KiB\"\n", "store.segment_size 65536: at least 1MiB"},
 		{"[store]\nsegment_size = \"2GiB\"\n", "at most 1GiB"},
 		{"[store]\nfsync = \"always\"\n", "unknown keys: store.fsync"},
+		{"[store]\nlinger = \"5s\"\n", "store.linger 5s: want 0s to 1s"},
 	} {
 		cfg := Default()
 		err := Parse(c.text, &cfg)

@@ -65,7 +65,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
 		st, err = store.Open(filepath.Join(cfg.DataDir, "store"), store.Options{Logger: log,
-			Sync: cfg.Store.Sync.Policy(), SegmentSize: int64(cfg.Store.SegmentSize)})
+			Sync: cfg.Store.Sync.Policy(), SegmentSize: int64(cfg.Store.SegmentSize), Linger: cfg.Store.StoreLinger()})
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}

@@ -101,3 +101,62 @@ func TestStoreSegmentSizeSetsTheJournalFileSize(t *testing.T) {
 		t.Fatalf("%d journal segments after 3.2 MB with segment_size 1MiB, want at least 4", n)
 	}
 }
+
+func TestPersistentMessagesAConsumerAcksAtOnceAreNeverWritten(t *testing.T) {
+	// A long linger makes the outcome certain on a slow machine: every
+	// message waits for its consumer's ack rather than for the disk.
+	srv, ch := startStoreServer(t, config.Store{Linger: config.Duration{Duration: time.Second}})
+	conn, err := amqp.Dial(fmt.Sprintf("amqp://guest:guest@%s/", srv.Addr("amqp")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	cch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliveries, err := cch.Consume("durable-q", "", false, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for d := range deliveries {
+			d.Ack(false)
+		}
+	}()
+	before := srv.Broker().Store().Stats().Journal
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const n = 20
+	for i := range n {
+		// One at a time, so the queue is empty and its consumer waiting
+		// when each message arrives.
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", "durable-q", false, false,
+			amqp.Publishing{DeliveryMode: amqp.Persistent, Body: []byte(fmt.Sprintf("m%d", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := dc.WaitContext(ctx); err != nil || !ok {
+			t.Fatalf("confirm %d: ok=%v err=%v", i, ok, err)
+		}
+	}
+	st := srv.Broker().Store().Stats()
+	// Each message and the record of its delivery.
+	if erased := st.Journal.Erased - before.Erased; erased != 2*n {
+		t.Fatalf("%d records erased before reaching the disk, want %d: every message and its delivery record", erased, 2*n)
+	}
+	if fsyncs := st.Journal.Fsyncs - before.Fsyncs; fsyncs != 0 {
+		t.Fatalf("%d fsyncs for messages that were consumed before reaching the disk, want none", fsyncs)
+	}
+	if st.Refs != 0 {
+		t.Fatalf("store still references %d messages, want none", st.Refs)
+	}
+}
+
+func TestLingerOffWritesEveryPersistentMessage(t *testing.T) {
+	srv, ch := startStoreServer(t, config.Store{})
+	publishPaced(t, ch, 10, 64, 0)
+	if st := srv.Broker().Store().Stats(); st.Journal.Erased != 0 || st.Refs != 10 {
+		t.Fatalf("erased %d, refs %d: want nothing erased and 10 stored", st.Journal.Erased, st.Refs)
+	}
+}

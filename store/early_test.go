@@ -123,3 +123,82 @@ func TestAckAfterTheFsyncLeavesNoPendingCallback(t *testing.T) {
 		t.Fatalf("%d pending enqueue callbacks left", n)
 	}
 }
+
+// lingering keeps EnqueueForConsumer records back for an hour: only
+// another record or Close moves the writer, so a test decides what happens
+// first.
+func lingering() Options {
+	o := quiet(0)
+	o.Linger = time.Hour
+	return o
+}
+
+func TestMessageConsumedWhileLingeringNeverReachesTheDisk(t *testing.T) {
+	s, dir := fresh(t, lingering())
+	d := newDone()
+	if _, err := s.EnqueueForConsumer([]byte("consumed at once"), []Target{tg(1, 1)}, d.fn); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AckConsumed(1, 1); err != nil {
+		t.Fatal(err)
+	}
+	d.expect(t, "after the consumer's ack")
+	enqueue(t, s, "kept", nil, tg(1, 2))
+	st := s.Stats()
+	if st.Journal.Erased != 1 || st.Refs != 1 || st.Messages != 1 {
+		t.Fatalf("erased %d, refs %d, messages %d: want the consumed message erased and one kept",
+			st.Journal.Erased, st.Refs, st.Messages)
+	}
+	crashed := crashCopy(t, s, dir)
+	_, rec := openRecover(t, crashed, lingering(), -1)
+	if got := rec.bodies(1); len(got) != 1 || got[0] != "kept" {
+		t.Fatalf("after a crash queue 1 holds %q, want only \"kept\"", got)
+	}
+	d.expectNone(t, "after the crash copy")
+}
+
+func TestMessageNotConsumedWhileLingeringIsStoredAndCompletes(t *testing.T) {
+	o := quiet(0)
+	o.Linger = 20 * time.Millisecond
+	s, dir := fresh(t, o)
+	d := newDone()
+	if _, err := s.EnqueueForConsumer([]byte("left unacked"), []Target{tg(1, 1)}, d.fn); err != nil {
+		t.Fatal(err)
+	}
+	d.expect(t, "after the linger and the fsync")
+	if st := s.Stats(); st.Journal.Erased != 0 || st.Journal.Fsyncs == 0 {
+		t.Fatalf("erased %d, fsyncs %d: want the message written and fsynced", st.Journal.Erased, st.Journal.Fsyncs)
+	}
+	// Acked after it was written: the ack is a record of its own.
+	if err := s.AckConsumed(1, 1); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, s, "second", nil, tg(1, 2))
+	crashed := crashCopy(t, s, dir)
+	_, rec := openRecover(t, crashed, o, -1)
+	if got := rec.bodies(1); len(got) != 1 || got[0] != "second" {
+		t.Fatalf("after a crash queue 1 holds %q, want only \"second\"", got)
+	}
+}
+
+func TestPlainAckOfALingeringMessageDoesNotEraseIt(t *testing.T) {
+	s, dir := fresh(t, lingering())
+	d := newDone()
+	if _, err := s.EnqueueForConsumer([]byte("dead-lettered"), []Target{tg(1, 1)}, d.fn); err != nil {
+		t.Fatal(err)
+	}
+	// A plain ack (the message went to a dead-letter queue, say) must not
+	// erase it: whatever replaced it is not known to be on disk.
+	if err := s.Ack(1, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The ack record moves the writer, which writes and fsyncs both.
+	d.expect(t, "once the message and its ack are written")
+	if st := s.Stats(); st.Journal.Erased != 0 || st.Journal.Fsyncs == 0 {
+		t.Fatalf("erased %d, fsyncs %d: want both records written and fsynced", st.Journal.Erased, st.Journal.Fsyncs)
+	}
+	_, rec := reopen(t, s, dir, lingering())
+	if got := rec.bodies(1); len(got) != 0 {
+		t.Fatalf("queue 1 holds %q after its ack, want nothing", got)
+	}
+}

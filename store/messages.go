@@ -84,6 +84,20 @@ func (s *Store) checkFreeLocked(targets []Target) error {
 // the publisher confirm from it. Enqueue does not wait for the disk.
 // msg may be reused once Enqueue returns.
 func (s *Store) Enqueue(msg []byte, targets []Target, done func(error)) (MsgRef, error) {
+	return s.enqueue(msg, targets, done, false)
+}
+
+// EnqueueForConsumer is Enqueue for a message that goes straight to a
+// consumer waiting on its only queue. Its record may wait up to
+// Options.Linger for the writer: if the consumer acknowledges it first
+// (AckConsumed), the message and its ack never reach the disk, as ActiveMQ
+// cancels the store of a message acknowledged during concurrent
+// store-and-dispatch. done runs as for Enqueue.
+func (s *Store) EnqueueForConsumer(msg []byte, targets []Target, done func(error)) (MsgRef, error) {
+	return s.enqueue(msg, targets, done, len(targets) == 1)
+}
+
+func (s *Store) enqueue(msg []byte, targets []Target, done func(error), linger bool) (MsgRef, error) {
 	if err := checkMessage(msg, targets); err != nil {
 		return MsgRef{}, fmt.Errorf("store: enqueue: %w", err)
 	}
@@ -102,7 +116,7 @@ func (s *Store) Enqueue(msg []byte, targets []Target, done func(error)) (MsgRef,
 	}
 	id := s.next
 	binary.LittleEndian.PutUint64(*bp, id)
-	pos, err := s.appendRawLocked(journal.Record{Type: recMsg, Payload: *bp}, s.enqueueCallback(id, done))
+	pos, err := s.appendRawLocked(journal.Record{Type: recMsg, Payload: *bp, Linger: linger}, s.enqueueCallback(id, done))
 	if err != nil {
 		s.early.take(id)
 		return MsgRef{}, fmt.Errorf("store: enqueue: %w", err)
@@ -157,7 +171,7 @@ func (s *Store) ack(q QueueID, seq uint64, done func(error), consumed bool) erro
 	if !ok {
 		return fmt.Errorf("store: ack queue %d seq %d: %w", q, seq, ErrNoMessage)
 	}
-	if err := s.ackLocked(q, qs, seq, sl, s.note.wrap(done)); err != nil {
+	if err := s.ackLocked(q, qs, seq, sl, s.note.wrap(done), consumed); err != nil {
 		return fmt.Errorf("store: ack queue %d seq %d: %w", q, seq, err)
 	}
 	s.settleEarlyLocked(sl, consumed)
@@ -165,10 +179,12 @@ func (s *Store) ack(q QueueID, seq uint64, done func(error), consumed bool) erro
 }
 
 // ackLocked writes the ack of one reference and updates the index. cb runs
-// on the journal's writer.
-func (s *Store) ackLocked(q QueueID, qs *queue, seq uint64, sl slot, cb func(error)) error {
+// on the journal's writer. A consumer's ack (consumed) of a message with one
+// reference may erase the message's record instead, if it has not been
+// written yet.
+func (s *Store) ackLocked(q QueueID, qs *queue, seq uint64, sl slot, cb func(error), consumed bool) error {
 	if !sl.shared {
-		if _, err := s.appendRawLocked(journal.Record{Type: recAck, Cancels: sl.pos}, cb); err != nil {
+		if _, err := s.appendRawLocked(journal.Record{Type: recAck, Cancels: sl.pos, Erase: consumed}, cb); err != nil {
 			return err
 		}
 		s.cnt.msgs--
@@ -256,7 +272,9 @@ func (s *Store) Delivered(q QueueID, seq uint64, count uint32) error {
 	}
 	var b [28]byte
 	payload := encodeRef(b[:0], refRec{id: sl.id, q: q, seq: seq, count: count}, true)
-	p, err := s.appendRawLocked(journal.Record{Type: recDelivered, Payload: payload}, nil)
+	// Lingering: it is not urgent, and if the message is acknowledged soon
+	// (the usual case) releasing it erases it before it is written.
+	p, err := s.appendRawLocked(journal.Record{Type: recDelivered, Payload: payload, Linger: true}, nil)
 	if err != nil {
 		return fmt.Errorf("store: delivered queue %d seq %d: %w", q, seq, err)
 	}

@@ -495,7 +495,7 @@ func (s *Store) reapplyAcksLocked(cm *commit, acks []ackTarget) {
 			})
 		}
 		qs := s.queues[a.q]
-		if err := s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], ac.add()); err != nil {
+		if err := s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], ac.add(), false); err != nil {
 			s.log.Error("store: recover: re-applying a committed ack", "queue", a.q, "seq", a.seq, "err", err)
 		}
 	}

@@ -27,11 +27,20 @@ type Options struct {
 	// MaxBuffered bounds bytes appended but not yet written (journal
 	// default 32 MiB); writers wait beyond it.
 	MaxBuffered int
+	// Linger is how long a message stored with EnqueueForConsumer may wait
+	// for the journal's writer in the hope that its consumer acknowledges
+	// it first (default DefaultLinger; negative: never).
+	Linger time.Duration
 	// NoPrealloc turns off segment preallocation.
 	NoPrealloc bool
 	// Logger receives recovery warnings (default slog.Default()).
 	Logger *slog.Logger
 }
+
+// DefaultLinger is Options.Linger's default: longer than a consumer's
+// acknowledgement takes on a healthy connection, short against an fsync
+// when it does not come.
+const DefaultLinger = time.Millisecond
 
 // QueueID identifies a queue. The broker chooses it and keeps it in the
 // queue's definition.
@@ -230,6 +239,9 @@ type counters struct {
 // Open opens or creates the store in dir. Call Recover next: writes are
 // refused until it has run.
 func Open(dir string, o Options) (*Store, error) {
+	if o.Linger == 0 {
+		o.Linger = DefaultLinger
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -251,6 +263,7 @@ func Open(dir string, o Options) (*Store, error) {
 	j, err := journal.Open(dir, journal.Options{
 		SegmentSize:   o.SegmentSize,
 		Sync:          o.Sync,
+		Linger:        max(o.Linger, 0),
 		NoPrealloc:    o.NoPrealloc,
 		MaxBuffered:   o.MaxBuffered,
 		CompactRatio:  o.CompactRatio,

@@ -194,7 +194,7 @@ func (s *Store) Commit(tx TxID, done func(error)) error {
 	case !t.prepared && len(t.msgs) == 0 && len(acks) == 1:
 		a := acks[0]
 		qs := s.queues[a.q]
-		err = s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], s.note.wrap(done))
+		err = s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], s.note.wrap(done), false)
 	case !t.prepared && len(t.msgs) == 1 && len(acks) == 0:
 		err = s.commitSingleLocked(t.msgs[0], done)
 	default:
@@ -270,7 +270,7 @@ func (s *Store) commitLocked(t *txn, acks []ackTarget, done func(error)) error {
 		for _, a := range acks {
 			qs := s.queues[a.q]
 			one, two := c.add(), ac.add()
-			if err := s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], func(err error) { one(err); two(err) }); err != nil {
+			if err := s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], func(err error) { one(err); two(err) }, false); err != nil {
 				one(err)
 				two(err)
 				return err

@@ -3,6 +3,7 @@ package journal
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // errNotMoved tells compaction that the record it was copying died meanwhile.
@@ -56,7 +57,8 @@ func (j *Journal) Append(r Record, onDurable func(error)) (Pos, error) {
 	if !r.Cancels.IsZero() {
 		kind = kindNegative
 	}
-	p, err := j.appendLocked(kind, r.Type, r.Cancels, r.Payload, onDurable)
+	p, err := j.appendLocked(kind, r.Type, r.Cancels, r.Payload, onDurable,
+		appendOpt{linger: r.Linger && kind == kindPositive && j.opts.Linger > 0, erase: r.Erase})
 	if err != nil {
 		return Pos{}, err
 	}
@@ -118,10 +120,17 @@ func (j *Journal) syncTo(seq uint64) error {
 // after a restart (and then release it again). Releasing a dead, unknown or
 // reclaimed position does nothing. A record that compaction has moved is
 // followed to its new position until the old segment is deleted.
+//
+// A Linger record still waiting for the writer is erased (see Record.Erase)
+// rather than written.
 func (j *Journal) Release(p Pos) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, s, i := j.lookupLocked(p); i >= 0 && s.kill(i) {
+	_, s, i := j.lookupLocked(p)
+	if i < 0 || j.eraseLocked(p, s, i) {
+		return
+	}
+	if s.kill(i) {
 		j.deadChangedLocked(s)
 	}
 }
@@ -163,8 +172,11 @@ func (j *Journal) deadChangedLocked(s *segment) {
 	}
 }
 
+// appendOpt carries Record.Linger and Record.Erase to appendLocked.
+type appendOpt struct{ linger, erase bool }
+
 // appendLocked encodes one record at the head of the log and accounts for it.
-func (j *Journal) appendLocked(kind, typ uint8, ref Pos, payload []byte, onDurable func(error)) (Pos, error) {
+func (j *Journal) appendLocked(kind, typ uint8, ref Pos, payload []byte, onDurable func(error), opt appendOpt) (Pos, error) {
 	size := hdrSize + len(payload)
 	for j.err == nil && !j.closing && !j.inCB && j.pendBytes > 0 && j.pendBytes+size > j.opts.MaxBuffered {
 		j.spaceCond.Wait()
@@ -183,6 +195,13 @@ func (j *Journal) appendLocked(kind, typ uint8, ref Pos, payload []byte, onDurab
 			return Pos{}, fmt.Errorf("append cancel of %v: %w", ref, ErrNotLive)
 		}
 		ref = target
+		if opt.erase && j.eraseLocked(target, s, i) {
+			if onDurable != nil {
+				// Nothing was written for it; it is as durable as what came before.
+				j.waiters = append(j.waiters, waiter{j.nextSeq - 1, onDurable})
+			}
+			return Pos{}, nil
+		}
 	case kindMoved:
 		if s := j.segs[ref.Seg]; s == nil || s.fwd[ref.Off] != (Pos{}) {
 			return Pos{}, errNotMoved
@@ -206,6 +225,17 @@ func (j *Journal) appendLocked(kind, typ uint8, ref Pos, payload []byte, onDurab
 	switch kind {
 	case kindPositive, kindMoved:
 		h.addPositive(p.Off, uint32(size))
+	}
+	if opt.linger {
+		if len(j.lingering) == 0 {
+			j.lingerSince = time.Now()
+		}
+		if j.lingering == nil {
+			j.lingering = make(map[Pos]struct{})
+		}
+		j.lingering[p] = struct{}{}
+	} else {
+		j.pendOther++
 	}
 	switch kind {
 	case kindNegative, kindMoved, kindInternal:
@@ -259,6 +289,7 @@ func (j *Journal) rollLocked() *segment {
 	c := j.chunkForLocked(old, hdrSize)
 	c.buf = appendRecord(c.buf, j.nextSeq, kindSeal, 0, Pos{}, nil)
 	c.seals = true
+	j.pendOther++
 	j.nextSeq++
 	j.pendBytes += hdrSize
 	old.size += hdrSize
@@ -278,4 +309,25 @@ func (j *Journal) rollLocked() *segment {
 	default:
 	}
 	return s
+}
+
+// eraseLocked voids the Linger record at p (segment s, positive index i) if
+// it still waits in a pending chunk, and kills it. It reports whether it did.
+func (j *Journal) eraseLocked(p Pos, s *segment, i int) bool {
+	if _, ok := j.lingering[p]; !ok {
+		return false
+	}
+	for _, c := range j.pending {
+		if c.seg != s || p.Off < c.off || p.Off >= c.off+uint32(len(c.buf)) {
+			continue
+		}
+		voidRecord(c.buf[p.Off-c.off:])
+		delete(j.lingering, p)
+		j.st.erased++
+		if s.kill(i) {
+			j.deadChangedLocked(s)
+		}
+		return true
+	}
+	return false
 }

@@ -148,7 +148,7 @@ func (j *Journal) moveRecord(s *segment, old Pos, r scanned) (move, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	// appendLocked re-checks liveness under this same lock hold.
-	p, err := j.appendLocked(kindMoved, rec.Type, old, rec.Payload, nil)
+	p, err := j.appendLocked(kindMoved, rec.Type, old, rec.Payload, nil, appendOpt{})
 	if errors.Is(err, errNotMoved) {
 		return move{}, nil
 	}
@@ -171,7 +171,7 @@ func (j *Journal) keepRef(s *segment, ref Pos) error {
 	if ref.Seg == s.id || j.segs[ref.Seg] == nil {
 		return nil
 	}
-	if _, err := j.appendLocked(kindInternal, 0, ref, nil, nil); err != nil {
+	if _, err := j.appendLocked(kindInternal, 0, ref, nil, nil, appendOpt{}); err != nil {
 		return fmt.Errorf("journal: compact segment %s: %w", segmentName(s.id), err)
 	}
 	return nil

@@ -37,7 +37,8 @@
 //	25 uint8  kind: 0 positive, 1 negative (reference = cancelled record),
 //	          2 moved (a positive copied by compaction; reference = original),
 //	          3 internal cancel (written by compaction, not shown by Replay),
-//	          4 seal (last record of a finished segment)
+//	          4 seal (last record of a finished segment),
+//	          5 void (an erased record: zero type, reference and payload)
 //	26 uint16 reserved, zero
 //
 // A Pos is the segment number and the byte offset of a record's header.
@@ -58,6 +59,17 @@
 // appended meanwhile wait for the next round, so one fsync covers every
 // record that arrived while the previous one ran. Durability callbacks run
 // on the writer goroutine in append order.
+//
+// # Linger and erase
+//
+// A record appended with Record.Linger (a message handed straight to a
+// waiting consumer, a delivery count) is expected to die soon. While only
+// such records are buffered, the writer leaves them alone for up to
+// Options.Linger. A cancel with Record.Erase, or a Release, of one still
+// buffered turns its bytes into a void record and writes no cancel: the
+// message and its ack never reach the disk, and a batch of nothing but
+// voids is written without an fsync, since nothing in it needs keeping.
+// Any other record ends the wait at once.
 //
 // # Reclaim
 //

@@ -28,6 +28,7 @@ const (
 	kindMoved                 // a positive copied by compaction; supersedes ref
 	kindInternal              // cancels ref; written by compaction, hidden from Replay
 	kindSeal                  // last record of a finished segment
+	kindVoid                  // an erased record: zero payload, no meaning
 	kindCount
 )
 
@@ -95,6 +96,19 @@ func appendRecord(dst []byte, seq uint64, kind, typ uint8, ref Pos, payload []by
 	return dst
 }
 
+// voidRecord turns the encoded record at the start of b into a void record
+// of the same size: its type and payload are cleared and its checksum
+// recomputed, so a reader skips it like any other record it ignores.
+func voidRecord(b []byte) {
+	h := decodeHeader(b)
+	payload := b[hdrSize : hdrSize+int(h.length)]
+	clear(payload)
+	b[24], b[25] = 0, kindVoid
+	binary.LittleEndian.PutUint64(b[16:], 0)
+	crc := crc32.Update(crc32.Checksum(b[4:hdrSize], castagnoli), castagnoli, payload)
+	binary.LittleEndian.PutUint32(b, crc)
+}
+
 // header is a decoded record header.
 type header struct {
 	crc    uint32
@@ -136,6 +150,10 @@ func checkShape(raw []byte, h header, at Pos) error {
 	case kindSeal:
 		if !h.ref.IsZero() || h.length != 0 || h.typ != 0 {
 			return errors.New("malformed seal record")
+		}
+	case kindVoid:
+		if !h.ref.IsZero() || h.typ != 0 {
+			return errors.New("malformed void record")
 		}
 	case kindNegative:
 		// A cancel names an earlier record: an older segment or earlier here.

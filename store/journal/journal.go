@@ -26,6 +26,18 @@ type Record struct {
 	Type    uint8
 	Payload []byte
 	Cancels Pos
+	// Linger, on a positive record, says the caller expects to cancel it
+	// soon (a message handed straight to a waiting consumer): the writer
+	// may hold it back up to Options.Linger so that the cancel arrives
+	// while it is still in memory.
+	Linger bool
+	// Erase, on a negative record, lets the journal erase the record it
+	// cancels instead of writing this one, if that record is a Linger
+	// record still waiting for the writer: then neither needs the disk and
+	// Append returns the zero Pos. The target's bytes become a void record
+	// of the same size, so positions and sequence numbers stay as they
+	// were.
+	Erase bool
 }
 
 // SyncPolicy says when appended records are fsynced and durability
@@ -84,6 +96,9 @@ type Options struct {
 	// NoPrealloc turns off reserving each new segment's full size up front
 	// (fallocate). Preallocation makes fsyncs cheaper on ext4 and xfs.
 	NoPrealloc bool
+	// Linger is how long the writer may hold back Linger records while
+	// nothing else waits (0: never).
+	Linger time.Duration
 	// MaxBuffered bounds the bytes appended but not yet handed to the
 	// writer (default 32 MiB); Append waits for room beyond it.
 	MaxBuffered int
@@ -205,21 +220,26 @@ type Journal struct {
 	nextSeq   uint64
 	pending   []*chunk // appended, not yet taken by the writer
 	pendBytes int
-	inflight  []*chunk // being written
-	freeBufs  [][]byte
-	waiters   []waiter
-	syncWait  []syncWaiter
-	forceSeq  uint64 // Sync asked for an fsync up to here
-	written   uint64 // highest sequence in the files
-	durable   uint64 // highest sequence covered by an fsync
-	inCB      bool   // the writer is running durability callbacks
-	err       error  // sticky write or fsync failure
-	closed    bool   // Close called: no more public appends
-	closing   bool   // the writer should drain and exit
-	phase     phase
-	plan      []planned        // what Replay visits, fixed at Open
-	supersede map[Pos]struct{} // originals whose moved copy exists
-	st        counters
+	// Of the records in pending: Linger records that may still be erased,
+	// by position, the oldest one's arrival, and how many others there are.
+	lingering   map[Pos]struct{}
+	lingerSince time.Time
+	pendOther   int
+	inflight    []*chunk // being written
+	freeBufs    [][]byte
+	waiters     []waiter
+	syncWait    []syncWaiter
+	forceSeq    uint64 // Sync asked for an fsync up to here
+	written     uint64 // highest sequence in the files
+	durable     uint64 // highest sequence covered by an fsync
+	inCB        bool   // the writer is running durability callbacks
+	err         error  // sticky write or fsync failure
+	closed      bool   // Close called: no more public appends
+	closing     bool   // the writer should drain and exit
+	phase       phase
+	plan        []planned        // what Replay visits, fixed at Open
+	supersede   map[Pos]struct{} // originals whose moved copy exists
+	st          counters
 
 	wake       chan struct{}
 	writerDone chan struct{}

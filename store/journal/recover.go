@@ -308,7 +308,7 @@ func (j *Journal) Replay(fn func(p Pos, r Record) error) error {
 			switch r.h.kind {
 			case kindSeal:
 				break records
-			case kindInternal:
+			case kindInternal, kindVoid:
 				continue
 			case kindPositive, kindMoved:
 				if _, ok := sup[p]; ok {

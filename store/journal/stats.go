@@ -27,6 +27,9 @@ type Stats struct {
 	FsyncMax    time.Duration
 	FsyncHist   [len(FsyncBuckets) + 1]uint64
 
+	Erased      uint64 // Linger records erased by a cancel before being written
+	VoidBatches uint64 // write batches of erased records only, left without an fsync
+
 	Compactions uint64 // segments compacted
 	Relocated   uint64 // records moved by compaction
 	Reclaimed   uint64 // segments deleted
@@ -40,6 +43,7 @@ type counters struct {
 	fsyncHist            [len(FsyncBuckets) + 1]uint64
 	compactions          uint64
 	relocated, reclaimed uint64
+	erased, voidBatches  uint64
 }
 
 func (c *counters) recordFsync(d time.Duration) {
@@ -69,6 +73,8 @@ func (j *Journal) Stats() Stats {
 		FsyncLast:   j.st.fsyncLast,
 		FsyncMax:    j.st.fsyncMax,
 		FsyncHist:   j.st.fsyncHist,
+		Erased:      j.st.erased,
+		VoidBatches: j.st.voidBatches,
 		Compactions: j.st.compactions,
 		Relocated:   j.st.relocated,
 		Reclaimed:   j.st.reclaimed,

@@ -23,21 +23,34 @@ func (j *Journal) writeLoop() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	armed := false
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
 	for {
 		select {
 		case <-j.wake:
 		case <-timer.C:
 			armed = false
+		case <-linger.C:
 		}
 		for {
 			j.mu.Lock()
+			force := j.forceSeq > j.durable
+			closing := j.closing
+			failed := j.err != nil
+			if wait := j.lingerLocked(force || closing || failed); wait > 0 {
+				j.mu.Unlock()
+				linger.Reset(wait)
+				break
+			}
 			batch := j.pending
 			j.pending, j.pendBytes = nil, 0
 			j.inflight = batch
 			upTo := j.nextSeq - 1
-			force := j.forceSeq > j.durable
-			closing := j.closing
-			failed := j.err != nil
+			// A batch of nothing but erased records needs no fsync of its
+			// own once everything before it is durable.
+			voidOnly := len(batch) > 0 && j.pendOther == 0 && len(j.lingering) == 0 && j.durable >= j.written
+			clear(j.lingering)
+			j.pendOther = 0
 			if len(batch) > 0 {
 				j.spaceCond.Broadcast()
 			}
@@ -78,7 +91,12 @@ func (j *Journal) writeLoop() {
 			since := time.Since(w.lastSync)
 			syncNow := err == nil && upTo > durable && (mode == modeAlways || force || closing ||
 				(mode == modeInterval && since >= j.opts.Sync.interval))
-			if syncNow {
+			if syncNow && voidOnly && !force && !closing {
+				j.mu.Lock()
+				j.durable = upTo
+				j.st.voidBatches++
+				j.mu.Unlock()
+			} else if syncNow {
 				err = w.sync(j)
 				if err == nil {
 					j.mu.Lock()
@@ -306,6 +324,8 @@ func (j *Journal) failWaiters() {
 	syncs := j.syncWait
 	j.waiters, j.syncWait = nil, nil
 	j.pending, j.pendBytes = nil, 0
+	clear(j.lingering)
+	j.pendOther = 0
 	j.spaceCond.Broadcast()
 	j.mu.Unlock()
 	for _, w := range ready {
@@ -314,4 +334,15 @@ func (j *Journal) failWaiters() {
 	for _, s := range syncs {
 		s.done <- err
 	}
+}
+
+// lingerLocked says how much longer the writer should leave the pending
+// records alone: while all of them are Linger records (or erased ones)
+// younger than Options.Linger and nobody forces a write. Every other append
+// kicks the writer, which then takes everything.
+func (j *Journal) lingerLocked(urgent bool) time.Duration {
+	if urgent || len(j.lingering) == 0 || j.pendOther > 0 {
+		return 0
+	}
+	return j.opts.Linger - time.Since(j.lingerSince)
 }
