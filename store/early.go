@@ -12,8 +12,9 @@ import (
 // round trip rather than for the disk, as RabbitMQ confirms a message
 // "delivered and acknowledged" before persisting it, and ActiveMQ's
 // concurrent store-and-dispatch cancels the store write of a message
-// already acknowledged. The records are still written; only the waiting
-// ends early.
+// already acknowledged. The records are still written, unless the message
+// was stored with EnqueueForConsumer and is still lingering in the
+// journal's buffer: then the ack erases both (see journal.Record.Erase).
 type earlyDone struct {
 	mu sync.Mutex
 	m  map[uint64]*pendingDone // by message id, until the fsync

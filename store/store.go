@@ -38,8 +38,8 @@ type Options struct {
 }
 
 // DefaultLinger is Options.Linger's default: longer than a consumer's
-// acknowledgement takes on a healthy connection, short against an fsync
-// when it does not come.
+// acknowledgement takes on a healthy connection, and a bounded extra wait
+// for the publisher's confirm when the acknowledgement does not come.
 const DefaultLinger = time.Millisecond
 
 // QueueID identifies a queue. The broker chooses it and keeps it in the
