@@ -24,33 +24,35 @@ func (c *conn) ack(a *wire.MessageAck) error {
 	if a.TransactionId != nil {
 		return c.txAck(cs, a)
 	}
+	// What the ack settles is not kept past this call, so it goes into a
+	// slice the reader reuses.
+	ss := c.acked[:0]
+	defer func() {
+		clear(ss)
+		c.acked = ss[:0]
+	}()
 	switch a.AckType {
 	case wire.AckDelivered:
-		ds := cs.find(a.FirstMessageId, a.LastMessageId, false)
-		cs.mu.Lock()
-		for _, d := range ds {
-			d.delivered = true
-		}
-		cs.mu.Unlock()
+		cs.markDelivered(a.FirstMessageId, a.LastMessageId)
 		broker.Kick(cs.limit.Extend(int(a.MessageCount)))
 	case wire.AckStandard, wire.AckUnmatched:
-		ds := cs.find(a.FirstMessageId, a.LastMessageId, true)
-		settle(ds, broker.Ack)
-		cs.limit.Shrink(len(ds))
+		ss = cs.take(ss, a.FirstMessageId, a.LastMessageId)
+		settleAll(ss, broker.Ack, "")
+		cs.limit.Shrink(len(ss))
 	case wire.AckIndividual:
-		ds := cs.find(a.LastMessageId, a.LastMessageId, true)
-		settle(ds, broker.Ack)
-		cs.limit.Shrink(len(ds))
+		ss = cs.take(ss, a.LastMessageId, a.LastMessageId)
+		settleAll(ss, broker.Ack, "")
+		cs.limit.Shrink(len(ss))
 	case wire.AckPoison:
 		// The client gave up: dead-letter (ActiveMQ.DLQ for JMS queues),
 		// recording its reason as ActiveMQ does.
-		ds := cs.find(a.FirstMessageId, a.LastMessageId, true)
-		settleCause(ds, broker.Reject, poisonCause(a.PoisonCause))
-		cs.limit.Shrink(len(ds))
+		ss = cs.take(ss, a.FirstMessageId, a.LastMessageId)
+		settleAll(ss, broker.Reject, poisonCause(a.PoisonCause))
+		cs.limit.Shrink(len(ss))
 	case wire.AckExpired:
-		ds := cs.find(a.FirstMessageId, a.LastMessageId, true)
-		settle(ds, broker.Expire)
-		cs.limit.Shrink(len(ds))
+		ss = cs.take(ss, a.FirstMessageId, a.LastMessageId)
+		settleAll(ss, broker.Expire, "")
+		cs.limit.Shrink(len(ss))
 	case wire.AckRedelivered:
 		// Informational: the client redelivers locally after a rollback.
 	}

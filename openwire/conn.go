@@ -50,7 +50,20 @@ type conn struct {
 	txs       map[string]*txn
 	temps     map[string]*wire.Destination
 
-	lastRead    atomic.Int64
+	// Reused by the reader goroutine alone: the parts of the destination
+	// of the message being sent and their queues, and what an ack
+	// settles.
+	sendDests  []*wire.Destination
+	sendQueues []*broker.Queue
+	acked      []settlement
+	// windowed is set once a producer with a send window registers; until
+	// then no send needs a ProducerAck and the lookup is skipped.
+	windowed atomic.Bool
+
+	// readSeen is set when a command arrives and cleared by each tick of
+	// the inactivity monitor, which only needs to know whether anything
+	// was read since its last look: the reader pays no clock read.
+	readSeen    atomic.Bool
 	closing     atomic.Bool
 	done        chan struct{}
 	once        sync.Once
@@ -129,7 +142,9 @@ func (c *conn) serve() {
 			c.readFailed(err)
 			return
 		}
-		c.lastRead.Store(time.Now().UnixNano())
+		if !c.readSeen.Load() {
+			c.readSeen.Store(true)
+		}
 		if !c.handle(cmd) {
 			return
 		}
@@ -158,7 +173,6 @@ func (c *conn) negotiate() error {
 	if p, err := wfi.Preferences(); err == nil && strings.HasPrefix(p.ProviderVersion, "6.") {
 		c.jmsPackage = "jakarta.jms."
 	}
-	c.lastRead.Store(time.Now().UnixNano())
 	c.write(c.srv.brokerInfo())
 	return nil
 }
@@ -324,10 +338,13 @@ func (c *conn) forceClose(reason string) {
 
 // inactivity implements the OpenWire inactivity monitor from the broker's
 // side: write a KeepAliveInfo after a third of the read timeout without
-// writing, and drop a client silent for the whole timeout.
+// writing, and drop a client silent for the whole timeout. Reads are
+// noticed at the next tick, so a silent client goes between R and R+2R/3
+// after its last command (Java's monitor: between R and 2R).
 func (c *conn) inactivity() {
 	r := c.format.MaxInactivityDuration
 	delay := c.format.MaxInactivityDurationInitialDelay
+	lastRead := time.Now() // the client's WireFormatInfo has just arrived
 	select {
 	case <-c.done:
 		return
@@ -343,7 +360,10 @@ func (c *conn) inactivity() {
 			if now.Sub(c.out.LastWrite()) >= r/3 {
 				c.write(&wire.KeepAliveInfo{})
 			}
-			if now.Sub(time.Unix(0, c.lastRead.Load())) > r {
+			if c.readSeen.Swap(false) {
+				lastRead = now
+			}
+			if now.Sub(lastRead) > r {
 				c.log.Warn("client inactive; closing connection", "timeout", r)
 				c.nc.Close()
 				return
@@ -460,6 +480,9 @@ func (c *conn) addProducer(m *wire.ProducerInfo) error {
 	}
 	k := producerKey{m.ProducerId.SessionId, m.ProducerId.Value}
 	c.addSession(k.session)
+	if m.WindowSize > 0 {
+		c.windowed.Store(true)
+	}
 	c.mu.Lock()
 	c.producers[k] = m
 	c.sessions[k.session].producers[k] = true

@@ -26,6 +26,8 @@ type consumer struct {
 	closed     bool
 	pulling    bool // a MessagePull waits for a message
 	pullTimer  *time.Timer
+	copies     dispatchCopies
+	spare      []*dispatched // settled records, for reuse
 }
 
 // dispatched is one message delivered to the consumer and not settled.
@@ -210,22 +212,34 @@ func (c *conn) topicQueue(cs *consumer, filter *broker.SelectorFilter) (*broker.
 // dispatch in the same critical section, so the dispatched list and the
 // wire agree on order.
 func (cs *consumer) deliver(d broker.Delivery, q *broker.Queue) {
-	msg := cs.c.srv.dispatchMessage(d, q)
-	md := &wire.MessageDispatch{
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	// The dispatch and, for OpenWire messages, the copy of the message are
+	// the consumer's reusable ones (guarded by mu), cleared once written.
+	var msg wire.MessageCommand
+	if native := nativeMessage(d.Message); native != nil {
+		msg = cs.copies.copyOf(native)
+		cs.c.srv.stampDispatch(msg.GetMessage(), &cs.copies.id, d, q)
+	} else {
+		msg = cs.c.srv.dispatchMessage(d, q)
+	}
+	defer cs.copies.reset()
+	md := &cs.copies.md
+	*md = wire.MessageDispatch{
 		ConsumerId:        cs.info.ConsumerId,
 		Destination:       msg.GetMessage().Destination,
 		Message:           msg,
 		RedeliveryCounter: int32(d.DeliveryCount),
 	}
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
 	if d.Entry != nil {
-		cs.dispatched = append(cs.dispatched, &dispatched{
+		rec := cs.record()
+		*rec = dispatched{
 			id:        keyOf(msg.GetMessage().MessageId),
 			queue:     q,
 			entry:     d.Entry,
 			brokerSeq: msg.GetMessage().MessageId.BrokerSequenceId,
-		})
+		}
+		cs.dispatched = append(cs.dispatched, rec)
 	}
 	if cs.closed {
 		return
@@ -277,34 +291,67 @@ func (cs *consumer) close(lastDelivered int64) {
 	cs.c.adviseConsumer(cs.info, false)
 }
 
+// settlement is what settling a dispatched message takes, copied out of
+// its record so that the record can be reused.
+type settlement struct {
+	queue *broker.Queue
+	entry *broker.Entry
+}
+
 // settle applies an outcome to dispatched messages, grouped by queue.
 func settle(ds []*dispatched, o broker.Outcome) { settleCause(ds, o, "") }
 
 func settleCause(ds []*dispatched, o broker.Outcome, cause string) {
-	if len(ds) == 0 {
+	ss := make([]settlement, len(ds))
+	for i, d := range ds {
+		ss[i] = settlement{d.queue, d.entry}
+	}
+	settleAll(ss, o, cause)
+}
+
+func settleAll(ss []settlement, o broker.Outcome, cause string) {
+	if len(ss) == 0 {
+		return
+	}
+	if q := ss[0].queue; sameQueue(ss, q) {
+		// The usual case, one queue: no grouping, and for a few messages
+		// no allocation.
+		var buf [8]*broker.Entry
+		entries := buf[:0]
+		for _, s := range ss {
+			entries = append(entries, s.entry)
+		}
+		q.SettleCause(entries, o, cause)
 		return
 	}
 	byQueue := map[*broker.Queue][]*broker.Entry{}
 	var order []*broker.Queue
-	for _, d := range ds {
-		if _, ok := byQueue[d.queue]; !ok {
-			order = append(order, d.queue)
+	for _, s := range ss {
+		if _, ok := byQueue[s.queue]; !ok {
+			order = append(order, s.queue)
 		}
-		byQueue[d.queue] = append(byQueue[d.queue], d.entry)
+		byQueue[s.queue] = append(byQueue[s.queue], s.entry)
 	}
 	for _, q := range order {
 		q.SettleCause(byQueue[q], o, cause)
 	}
 }
 
-// find returns the dispatched messages an ack names: from first (or the
-// oldest, when first is nil) through last, in dispatch order. With remove
-// they leave the list.
-func (cs *consumer) find(first, last *wire.MessageId, remove bool) []*dispatched {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
+func sameQueue(ss []settlement, q *broker.Queue) bool {
+	for _, s := range ss {
+		if s.queue != q {
+			return false
+		}
+	}
+	return true
+}
+
+// span locates the dispatched messages an ack names: from first (or the
+// oldest, when first is nil) through last, in dispatch order. Call with mu
+// held.
+func (cs *consumer) span(first, last *wire.MessageId) (start, end int, ok bool) {
 	lastKey := keyOf(last)
-	end := -1
+	end = -1
 	for i, d := range cs.dispatched {
 		if d.id == lastKey {
 			end = i
@@ -312,9 +359,8 @@ func (cs *consumer) find(first, last *wire.MessageId, remove bool) []*dispatched
 		}
 	}
 	if end < 0 {
-		return nil
+		return 0, 0, false
 	}
-	start := 0
 	if first != nil {
 		firstKey := keyOf(first)
 		for i := 0; i <= end; i++ {
@@ -324,18 +370,83 @@ func (cs *consumer) find(first, last *wire.MessageId, remove bool) []*dispatched
 			}
 		}
 	}
-	out := append([]*dispatched(nil), cs.dispatched[start:end+1]...)
-	if remove {
-		if start == 0 {
-			// Acks usually settle the oldest messages: drop them from the
-			// front without moving the rest (a prefetch's worth per ack).
-			clear(cs.dispatched[:end+1])
-			cs.dispatched = cs.dispatched[end+1:]
-		} else {
-			cs.dispatched = append(cs.dispatched[:start], cs.dispatched[end+1:]...)
-		}
+	return start, end, true
+}
+
+// find appends to out the dispatched messages an ack names (see span);
+// they stay in the list.
+func (cs *consumer) find(out []*dispatched, first, last *wire.MessageId) []*dispatched {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if start, end, ok := cs.span(first, last); ok {
+		out = append(out, cs.dispatched[start:end+1]...)
 	}
 	return out
+}
+
+// markDelivered records a DELIVERED ack for the messages it names.
+func (cs *consumer) markDelivered(first, last *wire.MessageId) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if start, end, ok := cs.span(first, last); ok {
+		for _, d := range cs.dispatched[start : end+1] {
+			d.delivered = true
+		}
+	}
+}
+
+// maxSpare bounds the settled records a consumer keeps for reuse.
+const maxSpare = 256
+
+// take removes the dispatched messages an ack names (see span) from the
+// list and appends what settling them takes to out. Their records are
+// reused for later dispatches, except those a transaction acknowledged:
+// the transaction's list may still hold them.
+func (cs *consumer) take(out []settlement, first, last *wire.MessageId) []settlement {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	start, end, ok := cs.span(first, last)
+	if !ok {
+		return out
+	}
+	for _, d := range cs.dispatched[start : end+1] {
+		out = append(out, settlement{d.queue, d.entry})
+		if d.tx == nil && len(cs.spare) < maxSpare {
+			*d = dispatched{}
+			cs.spare = append(cs.spare, d)
+		}
+	}
+	if start == 0 && len(cs.dispatched)-end-1 > compactBelow {
+		// Acks usually settle the oldest messages: with many left, drop
+		// them from the front without moving the rest (a prefetch's worth
+		// per ack); append reallocates once the array is used up.
+		clear(cs.dispatched[:end+1])
+		cs.dispatched = cs.dispatched[end+1:]
+	} else {
+		// With few left, move them down instead, so that a consumer that
+		// keeps up keeps using the same array rather than reallocating a
+		// tiny one every few messages.
+		n := copy(cs.dispatched[start:], cs.dispatched[end+1:])
+		clear(cs.dispatched[start+n:])
+		cs.dispatched = cs.dispatched[:start+n]
+	}
+	return out
+}
+
+// compactBelow is the number of unsettled messages up to which take moves
+// them to the front of the array.
+const compactBelow = 64
+
+// record returns a dispatched record to fill: a spare one if any. Call
+// with mu held.
+func (cs *consumer) record() *dispatched {
+	if n := len(cs.spare); n > 0 {
+		d := cs.spare[n-1]
+		cs.spare[n-1] = nil
+		cs.spare = cs.spare[:n-1]
+		return d
+	}
+	return new(dispatched)
 }
 
 // forget removes specific dispatched messages (settled by a transaction).

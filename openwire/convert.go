@@ -153,29 +153,110 @@ func withDestination(mc wire.MessageCommand, d *wire.Destination) wire.MessageCo
 // for OpenWire messages a copy of the original with the broker's sequence
 // number and redelivery counter, for others a conversion.
 func (s *Server) dispatchMessage(d broker.Delivery, q *broker.Queue) wire.MessageCommand {
+	if native := nativeMessage(d.Message); native != nil {
+		cp := cloneMessage(native)
+		s.stampDispatch(cp.GetMessage(), new(wire.MessageId), d, q)
+		return cp
+	}
 	var seq uint64
 	if d.Entry != nil {
 		seq = d.Entry.Seq()
 	}
-	now := time.Now().UnixMilli()
-	if native := nativeMessage(d.Message); native != nil {
-		cp := cloneMessage(native)
-		wm := cp.GetMessage()
-		mid := wire.MessageId{}
-		if wm.MessageId != nil {
-			mid = *wm.MessageId
-		}
-		mid.BrokerSequenceId = int64(seq)
-		wm.MessageId = &mid
-		wm.RedeliveryCounter = int32(d.DeliveryCount)
-		wm.BrokerOutTime = now
-		wm.CommandId, wm.ResponseRequired = 0, false
-		if d.Message.Origin == message.Internal {
-			s.presentDerived(wm, d.Message, q)
-		}
-		return cp
+	return s.fromNeutral(d.Message, q, seq, int32(d.DeliveryCount), time.Now().UnixMilli())
+}
+
+// stampDispatch sets the broker's fields on wm, a copy of an OpenWire
+// message about to be dispatched: its MessageId becomes mid, a copy of the
+// original with the broker's sequence number.
+func (s *Server) stampDispatch(wm *wire.Message, mid *wire.MessageId, d broker.Delivery, q *broker.Queue) {
+	*mid = wire.MessageId{}
+	if wm.MessageId != nil {
+		*mid = *wm.MessageId
 	}
-	return s.fromNeutral(d.Message, q, seq, int32(d.DeliveryCount), now)
+	if d.Entry != nil {
+		mid.BrokerSequenceId = int64(d.Entry.Seq())
+	}
+	wm.MessageId = mid
+	wm.RedeliveryCounter = int32(d.DeliveryCount)
+	wm.BrokerOutTime = time.Now().UnixMilli()
+	wm.CommandId, wm.ResponseRequired = 0, false
+	if d.Message.Origin == message.Internal {
+		s.presentDerived(wm, d.Message, q)
+	}
+}
+
+// dispatchCopies holds one reusable copy per JMS message type, for a
+// consumer's dispatches: a dispatch is marshalled before c.write returns,
+// so its message need not outlive it.
+type dispatchCopies struct {
+	id      wire.MessageId
+	md      wire.MessageDispatch
+	plain   *wire.ActiveMQMessage
+	text    *wire.ActiveMQTextMessage
+	bytes   *wire.ActiveMQBytesMessage
+	mapped  *wire.ActiveMQMapMessage
+	stream  *wire.ActiveMQStreamMessage
+	object  *wire.ActiveMQObjectMessage
+	blob    *wire.ActiveMQBlobMessage
+	lastUse wire.MessageCommand
+}
+
+// copyOf copies mc into the slot of its type. Any other MessageCommand
+// (there is none today) is left to cloneMessage.
+func (dc *dispatchCopies) copyOf(mc wire.MessageCommand) wire.MessageCommand {
+	var cp wire.MessageCommand
+	switch x := mc.(type) {
+	case *wire.ActiveMQTextMessage:
+		cp = reuse(&dc.text, x)
+	case *wire.ActiveMQBytesMessage:
+		cp = reuse(&dc.bytes, x)
+	case *wire.ActiveMQMapMessage:
+		cp = reuse(&dc.mapped, x)
+	case *wire.ActiveMQStreamMessage:
+		cp = reuse(&dc.stream, x)
+	case *wire.ActiveMQObjectMessage:
+		cp = reuse(&dc.object, x)
+	case *wire.ActiveMQBlobMessage:
+		cp = reuse(&dc.blob, x)
+	case *wire.ActiveMQMessage:
+		cp = reuse(&dc.plain, x)
+	default:
+		return cloneMessage(mc)
+	}
+	dc.lastUse = cp
+	return cp
+}
+
+func reuse[T any](slot **T, v *T) *T {
+	if *slot == nil {
+		*slot = new(T)
+	}
+	**slot = *v
+	return *slot
+}
+
+// reset drops the references of the last dispatch, so an idle consumer
+// does not keep the last message's body alive.
+func (dc *dispatchCopies) reset() {
+	switch x := dc.lastUse.(type) {
+	case *wire.ActiveMQTextMessage:
+		*x = wire.ActiveMQTextMessage{}
+	case *wire.ActiveMQBytesMessage:
+		*x = wire.ActiveMQBytesMessage{}
+	case *wire.ActiveMQMapMessage:
+		*x = wire.ActiveMQMapMessage{}
+	case *wire.ActiveMQStreamMessage:
+		*x = wire.ActiveMQStreamMessage{}
+	case *wire.ActiveMQObjectMessage:
+		*x = wire.ActiveMQObjectMessage{}
+	case *wire.ActiveMQBlobMessage:
+		*x = wire.ActiveMQBlobMessage{}
+	case *wire.ActiveMQMessage:
+		*x = wire.ActiveMQMessage{}
+	}
+	dc.lastUse = nil
+	dc.id = wire.MessageId{}
+	dc.md = wire.MessageDispatch{}
 }
 
 // presentDerived shows a broker-made copy of a JMS message (a dead letter)

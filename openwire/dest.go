@@ -38,11 +38,19 @@ func compositeNames(d *wire.Destination) []string {
 // compositeDests splits a composite destination whose parts may name their
 // own kind ("A,B,topic://T" sends to queues A and B and topic T).
 func compositeDests(d *wire.Destination) []*wire.Destination {
+	return appendCompositeDests(nil, d)
+}
+
+// appendCompositeDests is compositeDests appending to out. A plain
+// destination is appended as it is, without allocating.
+func appendCompositeDests(out []*wire.Destination, d *wire.Destination) []*wire.Destination {
+	if !strings.Contains(d.PhysicalName, ",") {
+		return append(out, d)
+	}
 	names := compositeNames(d)
 	if len(names) == 1 && names[0] == d.PhysicalName {
-		return []*wire.Destination{d}
+		return append(out, d)
 	}
-	out := make([]*wire.Destination, 0, len(names))
 	for _, n := range names {
 		part := &wire.Destination{Kind: d.Kind, PhysicalName: n}
 		switch {

@@ -30,19 +30,30 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) error {
 			return err
 		}
 	}
-	dests := compositeDests(wm.Destination)
-	full := c.fullQueues(dests, t)
-	if len(full) > 0 && done != nil {
-		done = c.afterSpace(full, done)
+	// Only the reader sends, so the parts and their queues reuse slices
+	// of the connection.
+	dests := appendCompositeDests(c.sendDests[:0], wm.Destination)
+	queues := append(c.sendQueues[:0], make([]*broker.Queue, len(dests))...)
+	defer func() {
+		clear(dests)
+		clear(queues)
+		c.sendDests, c.sendQueues = dests[:0], queues[:0]
+	}()
+	full := c.fullQueues(dests, queues, t)
+	var w *waiter
+	if done != nil {
+		if len(full) > 0 {
+			done = c.afterSpace(full, done)
+		}
+		w = newWaiter(done)
+		defer w.release()
 	}
-	w := newWaiter(done)
-	defer w.release()
-	for _, d := range dests {
+	for i, d := range dests {
 		native := mc
 		if d != wm.Destination {
 			native = withDestination(mc, d)
 		}
-		if err := c.checkSendable(d); err != nil {
+		if err := c.checkSendable(d, queues[i]); err != nil {
 			return err
 		}
 		msg := c.coreMessage(native, d)
@@ -50,11 +61,16 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) error {
 			t.tx.Publish(c.client, msg, nil, nil)
 			continue
 		}
-		res, err := c.vhost.PublishDurable(c.client, msg, nil, w.add())
+		// Without done nobody waits for the store: no callback at all.
+		var onStored func(error)
+		if w != nil {
+			onStored = w.add()
+		}
+		res, err := c.vhost.PublishDurable(c.client, msg, nil, onStored)
 		if err != nil {
 			return err
 		}
-		if !res.Stored {
+		if !res.Stored && w != nil {
 			w.cancelLast()
 		}
 	}
@@ -70,18 +86,24 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) error {
 
 // fullQueues returns the queues among dests that are over the destination
 // memory limit. Transactional sends are not held: their messages are not
-// in the queue before the commit.
-func (c *conn) fullQueues(dests []*wire.Destination, t *txn) []*broker.Queue {
+// in the queue before the commit. The queues it looks up are noted in
+// found (parallel to dests), so that checkSendable need not look again.
+func (c *conn) fullQueues(dests []*wire.Destination, found []*broker.Queue, t *txn) []*broker.Queue {
 	limit := c.srv.cfg.DestinationMemoryLimit
 	if limit <= 0 || t != nil {
 		return nil
 	}
 	var full []*broker.Queue
-	for _, d := range dests {
+	for i, d := range dests {
 		if d.Kind != wire.Queue {
 			continue
 		}
-		if q, ok := c.vhost.Queue(d.PhysicalName); ok && q.MemoryBytes() >= limit {
+		q, ok := c.vhost.Queue(d.PhysicalName)
+		if !ok {
+			continue
+		}
+		found[i] = q
+		if q.MemoryBytes() >= limit {
 			full = append(full, q)
 		}
 	}
@@ -104,10 +126,14 @@ func (c *conn) afterSpace(full []*broker.Queue, fn func(error)) func(error) {
 }
 
 // checkSendable makes sure a queue exists (JMS queues are created on first
-// use) and refuses temporary destinations that were deleted.
-func (c *conn) checkSendable(d *wire.Destination) error {
+// use; known is the queue if it was just found) and refuses temporary
+// destinations that were deleted.
+func (c *conn) checkSendable(d *wire.Destination, known *broker.Queue) error {
 	switch d.Kind {
 	case wire.Queue:
+		if known != nil {
+			return nil
+		}
 		_, err := c.ensureQueue(d.PhysicalName)
 		return err
 	case wire.TempQueue:
@@ -125,6 +151,9 @@ func (c *conn) checkSendable(d *wire.Destination) error {
 // producerAck replenishes a producer's send window for asynchronous sends,
 // with ActiveMQ's size estimate of the message.
 func (c *conn) producerAck(wm *wire.Message) {
+	if !c.windowed.Load() {
+		return
+	}
 	c.mu.Lock()
 	p := c.producers[producerKey{wm.ProducerId.SessionId, wm.ProducerId.Value}]
 	c.mu.Unlock()
@@ -146,7 +175,7 @@ func (c *conn) waitIfBlocked() error {
 	case <-wait:
 	case <-c.done:
 	}
-	c.lastRead.Store(time.Now().UnixNano())
+	c.readSeen.Store(true) // the wait is not the client's silence
 	return nil
 }
 

@@ -106,7 +106,7 @@ func (c *conn) txAck(cs *consumer, a *wire.MessageAck) error {
 	if a.AckType == wire.AckIndividual {
 		first = a.LastMessageId
 	}
-	ds := cs.find(first, a.LastMessageId, false)
+	ds := cs.find(nil, first, a.LastMessageId)
 	cs.mu.Lock()
 	for _, d := range ds {
 		d.tx = t

@@ -376,6 +376,7 @@ func registry(structs []Struct) string {
 		}
 	}
 	b.WriteString("\t}\n\treturn nil\n}\n\n")
+	writeNewDecoded(&b, structs, cs)
 
 	b.WriteString("// typeInfo describes one type ID: its Java name, the first protocol version\n// that has it (0 = no such type) and whether it is Java-MarshallAware (§1.7).\n")
 	b.WriteString("var typeInfo = [256]struct {\n\tname  string\n\tsince uint8\n\taware bool\n}{\n")
@@ -456,4 +457,44 @@ func named(f Field, base string) string {
 		return ""
 	}
 	return base
+}
+
+// messageIDFields counts the nested *MessageId fields of s and its parents.
+func messageIDFields(s *Struct, byName map[string]*Struct) int {
+	n := 0
+	for ; s != nil; s = byName[s.Parent] {
+		for _, f := range s.Fields {
+			if f.Kind == Nested && f.Type == "*MessageId" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// writeNewDecoded emits the decoder's constructor: a structure with nested
+// MessageIds (every message, MessageAck, …) is allocated together with
+// room for them, which the decoder hands to the MessageIds it reads next,
+// so that decoding a message or an ack costs one allocation, not two or
+// three.
+func writeNewDecoded(b *strings.Builder, structs []Struct, cs []concrete) {
+	byName := map[string]*Struct{}
+	for i := range structs {
+		byName[structs[i].Name] = &structs[i]
+	}
+	b.WriteString("// newDecoded is newDataStructure for the decoder. Structures with nested\n")
+	b.WriteString("// MessageId fields come with storage for them in the same allocation; the\n")
+	b.WriteString("// decoder places the next MessageIds it reads there (see decoder.ids).\n")
+	b.WriteString("func (d *decoder) newDecoded(t byte) DataStructure {\n\tswitch t {\n")
+	for _, c := range cs {
+		if c.variant != nil {
+			continue
+		}
+		n := messageIDFields(byName[c.goName], byName)
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\tcase Type%s:\n\t\ts := new(struct {\n\t\t\tv   %s\n\t\t\tids [%d]MessageId\n\t\t})\n\t\td.ids = s.ids[:]\n\t\treturn &s.v\n", c.name, c.goName, n)
+	}
+	b.WriteString("\t}\n\treturn newDataStructure(t)\n}\n\n")
 }

@@ -14,6 +14,25 @@ import (
 // own that their byte fields alias.
 const scratchLimit = 64 << 10
 
+// ownedFrameMin is the size from which a message frame gets a buffer of
+// its own (see ownsBuffer). Below it the body is copied out: the rest of
+// the frame, which the body would keep alive, weighs more.
+const ownedFrameMin = 1024
+
+// ownsBuffer reports whether a frame of type t (of at least ownedFrameMin
+// bytes) gets a buffer of its own: a message (or a dispatch carrying one)
+// keeps its body and properties, so reading the frame straight into memory
+// they can alias saves copying them out of the scratch buffer.
+func ownsBuffer(t byte) bool {
+	return t == TypeMessageDispatch || t >= TypeActiveMQMessage && t <= TypeActiveMQBlobMessage
+}
+
+// peeker is what bufio.Reader offers to look at the type byte before the
+// frame is read.
+type peeker interface {
+	Peek(n int) ([]byte, error)
+}
+
 // Codec reads and writes the frames of one connection. It holds the
 // negotiated Format and the two marshal caches, one per direction.
 //
@@ -32,6 +51,7 @@ type Codec struct {
 
 	rf      Format
 	rcache  []DataStructure
+	hdr     [4]byte // size prefix, here so that it need not escape per read
 	scratch []byte
 	dec     decoder
 
@@ -111,11 +131,11 @@ func frameLimit(f *Format) int64 {
 // decodes it. The size prefix is checked against MaxFrameSize before the
 // frame is read. It returns io.EOF only at a frame boundary.
 func (c *Codec) ReadCommand(r io.Reader) (Command, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+	hdr := c.hdr[:]
+	if _, err := io.ReadFull(r, hdr); err != nil {
 		return nil, err
 	}
-	size := int64(int32(binary.BigEndian.Uint32(hdr[:])))
+	size := int64(int32(binary.BigEndian.Uint32(hdr)))
 	if size < 1 {
 		return nil, fmt.Errorf("%w: %d", ErrBadFrameSize, size)
 	}
@@ -125,9 +145,20 @@ func (c *Codec) ReadCommand(r io.Reader) (Command, error) {
 	own := size > scratchLimit
 	var frame []byte
 	var err error
-	if own {
+	if !own && size >= ownedFrameMin {
+		if p, ok := r.(peeker); ok {
+			if t, perr := p.Peek(1); perr == nil && ownsBuffer(t[0]) {
+				own = true
+			}
+		}
+	}
+	switch {
+	case size > scratchLimit:
 		frame, err = readLarge(r, int(size))
-	} else {
+	case own:
+		frame = make([]byte, size)
+		_, err = io.ReadFull(r, frame)
+	default:
 		if cap(c.scratch) < int(size) {
 			// Grown on demand: an idle connection that only ever saw small
 			// commands keeps a small buffer.

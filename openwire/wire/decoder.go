@@ -26,6 +26,9 @@ type decoder struct {
 	copyBytes  bool // []byte fields must not alias buf
 	depth      int
 	err        error
+	// ids is room for MessageIds allocated with the structure being read
+	// (newDecoded); the next MessageIds decoded take it in turn.
+	ids []MessageId
 }
 
 func (d *decoder) fail(err error) {
@@ -200,7 +203,11 @@ func (d *decoder) bytes() []byte {
 	b := d.buf[d.pos : d.pos+n : d.pos+n]
 	d.pos += n
 	if d.copyBytes {
-		return append(make([]byte, 0, n), b...)
+		// make then copy: the compiler skips zeroing memory that the copy
+		// overwrites anyway.
+		out := make([]byte, n)
+		copy(out, b)
+		return out
 	}
 	return b
 }
@@ -270,7 +277,12 @@ func (d *decoder) newStructure(t byte) DataStructure {
 		d.failf(ErrUnknownType, "%s in protocol version %d", TypeName(t), d.version)
 		return nil
 	}
-	return newDataStructure(t)
+	if t == TypeMessageId && len(d.ids) > 0 {
+		id := &d.ids[0]
+		d.ids = d.ids[1:]
+		return id
+	}
+	return d.newDecoded(t)
 }
 
 // cached reads a cached<T> field (§1.8).

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"os"
@@ -41,7 +42,9 @@ func captureSeeds(tb testing.TB) map[int][][]byte {
 
 // FuzzReadCommand feeds arbitrary streams to ReadCommand. Whatever decodes
 // must re-encode (unless a string is too long for the tight encoding) and
-// decode again to an equal command.
+// decode again to an equal command. The stream is also read through a
+// small bufio.Reader, where message frames get buffers of their own, and
+// must decode to the same commands.
 func FuzzReadCommand(f *testing.F) {
 	for i, streams := range captureSeeds(f) {
 		for _, s := range streams {
@@ -49,24 +52,36 @@ func FuzzReadCommand(f *testing.F) {
 		}
 	}
 	f.Add([]byte{0, 0, 0, 0, 7, 10, 1, 0, 0, 0, 0, 0})
+	for i, format := range fuzzFormats {
+		f.Add(append([]byte{byte(i)}, largeMessageStream(f, format)...))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
 			return
 		}
 		format := fuzzFormats[int(data[0])%len(fuzzFormats)]
 		r := NewCodec(DefaultPreferences())
+		rb := NewCodec(DefaultPreferences())
 		w := NewCodec(DefaultPreferences())
 		r2 := NewCodec(DefaultPreferences())
-		for _, c := range []*Codec{r, w, r2} {
+		for _, c := range []*Codec{r, rb, w, r2} {
 			if err := c.SetFormat(format); err != nil {
 				t.Fatal(err)
 			}
 		}
 		in := bytes.NewReader(data[1:])
+		buffered := bufio.NewReaderSize(bytes.NewReader(data[1:]), 16)
 		for {
 			cmd, err := r.ReadCommand(in)
+			viaBuffer, errBuffered := rb.ReadCommand(buffered)
+			if (err == nil) != (errBuffered == nil) {
+				t.Fatalf("plain reader: %v; buffered reader: %v", err, errBuffered)
+			}
 			if err != nil {
 				return
+			}
+			if !reflect.DeepEqual(viaBuffer, cmd) {
+				t.Fatalf("buffered reader decoded %T differently:\n%#v\n%#v", cmd, cmd, viaBuffer)
 			}
 			frame, err := w.AppendCommand(nil, cmd)
 			if err != nil {
@@ -84,6 +99,32 @@ func FuzzReadCommand(f *testing.F) {
 			}
 		}
 	})
+}
+
+// largeMessageStream is a seed with message frames big enough to be read
+// into buffers of their own (ownedFrameMin) next to a small one.
+func largeMessageStream(tb testing.TB, f Format) []byte {
+	w := NewCodec(DefaultPreferences())
+	if err := w.SetFormat(f); err != nil {
+		tb.Fatal(err)
+	}
+	pid := &ProducerId{ConnectionId: "ID:p", SessionId: 1, Value: 1}
+	big := &ActiveMQBytesMessage{Message: Message{ProducerId: pid, Destination: &Destination{Kind: Queue, PhysicalName: "q"},
+		MessageId: &MessageId{ProducerId: pid, ProducerSequenceId: 1}, Content: bytes.Repeat([]byte("b"), 1500)}}
+	if err := big.SetProperties(map[string]any{"k": "v"}); err != nil {
+		tb.Fatal(err)
+	}
+	text := &ActiveMQTextMessage{Message: big.Message}
+	text.SetText(string(bytes.Repeat([]byte("t"), 1500)))
+	small := &ActiveMQBytesMessage{Message: Message{ProducerId: pid, Content: []byte("s")}}
+	var stream []byte
+	for _, cmd := range []Command{big, &MessageDispatch{ConsumerId: &ConsumerId{ConnectionId: "ID:c", Value: 1}, Message: text}, small} {
+		var err error
+		if stream, err = w.AppendCommand(stream, cmd); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return stream
 }
 
 // mapSeeds returns every property map and map body in the v12 captures.

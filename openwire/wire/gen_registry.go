@@ -184,6 +184,92 @@ func newDataStructure(t byte) DataStructure {
 	return nil
 }
 
+// newDecoded is newDataStructure for the decoder. Structures with nested
+// MessageId fields come with storage for them in the same allocation; the
+// decoder places the next MessageIds it reads there (see decoder.ids).
+func (d *decoder) newDecoded(t byte) DataStructure {
+	switch t {
+	case TypeMessagePull:
+		s := new(struct {
+			v   MessagePull
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeMessageAck:
+		s := new(struct {
+			v   MessageAck
+			ids [2]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeActiveMQMessage:
+		s := new(struct {
+			v   ActiveMQMessage
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeActiveMQBytesMessage:
+		s := new(struct {
+			v   ActiveMQBytesMessage
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeActiveMQMapMessage:
+		s := new(struct {
+			v   ActiveMQMapMessage
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeActiveMQObjectMessage:
+		s := new(struct {
+			v   ActiveMQObjectMessage
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeActiveMQStreamMessage:
+		s := new(struct {
+			v   ActiveMQStreamMessage
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeActiveMQTextMessage:
+		s := new(struct {
+			v   ActiveMQTextMessage
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeActiveMQBlobMessage:
+		s := new(struct {
+			v   ActiveMQBlobMessage
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeJournalTopicAck:
+		s := new(struct {
+			v   JournalTopicAck
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	case TypeMessageDispatchNotification:
+		s := new(struct {
+			v   MessageDispatchNotification
+			ids [1]MessageId
+		})
+		d.ids = s.ids[:]
+		return &s.v
+	}
+	return newDataStructure(t)
+}
+
 // typeInfo describes one type ID: its Java name, the first protocol version
 // that has it (0 = no such type) and whether it is Java-MarshallAware (§1.7).
 var typeInfo = [256]struct {
