@@ -158,3 +158,41 @@ func TestAsyncSendWindowIsNotReplenishedWhileTheQueueIsFull(t *testing.T) {
 		t.Fatalf("%d ProducerAcks after the queue drained, want 3", acks)
 	}
 }
+
+// A refused synchronous send is answered once, with the exception: a plain
+// Response first would tell the Java client the send succeeded.
+func TestRefusedSyncSendGetsOnlyAnExceptionResponse(t *testing.T) {
+	b := servertest.Start(t, func(c *config.Config) { c.Listeners.OpenWire = "127.0.0.1:0" })
+	p := dialRaw(t, b)
+	p.negotiate()
+	p.connect("refused")
+	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-refused", Value: 1}})
+	pid := &wire.ProducerId{ConnectionId: "ID:raw-refused", SessionId: 1, Value: 1}
+	p.sync(&wire.ProducerInfo{ProducerId: pid}, 2)
+	m := &wire.ActiveMQTextMessage{Message: wire.Message{ProducerId: pid, Persistent: true,
+		Destination: &wire.Destination{Kind: wire.TempQueue, PhysicalName: "ID:gone-1:1:1"},
+		MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: 1}}}
+	m.CommandId, m.ResponseRequired = 10, true
+	p.write(m)
+	p.nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	answers := 0
+	for {
+		got, err := p.read()
+		if err != nil {
+			break // the deadline: nothing more came
+		}
+		switch r := got.(type) {
+		case *wire.ExceptionResponse:
+			answers++
+			if r.CorrelationId != 10 || r.Exception == nil || r.Exception.Class != "javax.jms.InvalidDestinationException" {
+				t.Fatalf("exception response %+v, want InvalidDestinationException for command 10", r)
+			}
+			p.nc.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		case *wire.Response:
+			t.Fatalf("plain Response to command %d for a send that was refused", r.CorrelationId)
+		}
+	}
+	if answers != 1 {
+		t.Fatalf("%d exception responses, want exactly 1", answers)
+	}
+}

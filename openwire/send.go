@@ -14,7 +14,7 @@ import (
 // done runs once the message is safe: stored, for a persistent message on
 // a durable queue; at once otherwise. A synchronous send's Response waits
 // for it.
-func (c *conn) send(mc wire.MessageCommand, done func(error)) error {
+func (c *conn) send(mc wire.MessageCommand, done func(error)) (err error) {
 	wm := mc.GetMessage()
 	if wm.Destination == nil {
 		return &jmsError{class: "InvalidDestinationException", msg: "message without a destination"}
@@ -46,7 +46,14 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) error {
 			done = c.afterSpace(full, done)
 		}
 		w = newWaiter(done)
-		defer w.release()
+		defer func() {
+			if err != nil {
+				// The caller answers with an ExceptionResponse; the send
+				// must not also be answered as a success.
+				w.abandon()
+			}
+			w.release()
+		}()
 	}
 	for i, d := range dests {
 		native := mc
@@ -247,6 +254,13 @@ func (w *waiter) cancelLast() { w.finish(nil) }
 
 func (w *waiter) release() { w.finish(nil) }
 
+// abandon drops done: the send failed and was answered otherwise.
+func (w *waiter) abandon() {
+	w.mu.Lock()
+	w.done = nil
+	w.mu.Unlock()
+}
+
 func (w *waiter) finish(err error) {
 	w.mu.Lock()
 	if err != nil && w.err == nil {
@@ -254,8 +268,9 @@ func (w *waiter) finish(err error) {
 	}
 	w.pending--
 	last := w.pending == 0
+	done := w.done
 	w.mu.Unlock()
-	if last && w.done != nil {
-		w.done(w.err)
+	if last && done != nil {
+		done(w.err)
 	}
 }

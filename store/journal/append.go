@@ -226,9 +226,14 @@ func (j *Journal) appendLocked(kind, typ uint8, ref Pos, payload []byte, onDurab
 	case kindPositive, kindMoved:
 		h.addPositive(p.Off, uint32(size))
 	}
+	// Only the first of a run of Linger records wakes the writer, to arm its
+	// timer: a wake-up per record would cost more than the write it delays.
+	kick := true
 	if opt.linger {
 		if len(j.lingering) == 0 {
 			j.lingerSince = time.Now()
+		} else {
+			kick = false
 		}
 		if j.lingering == nil {
 			j.lingering = make(map[Pos]struct{})
@@ -247,7 +252,9 @@ func (j *Journal) appendLocked(kind, typ uint8, ref Pos, payload []byte, onDurab
 	if onDurable != nil {
 		j.waiters = append(j.waiters, waiter{seq, onDurable})
 	}
-	j.kick()
+	if kick {
+		j.kick()
+	}
 	return p, nil
 }
 
