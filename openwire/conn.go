@@ -60,6 +60,11 @@ type conn struct {
 	// then no send needs a ProducerAck and the lookup is skipped.
 	windowed atomic.Bool
 
+	// Answers held back by producer flow control (afterSpace), in order.
+	heldMu    sync.Mutex
+	held      []heldAnswer
+	releasing bool
+
 	// readSeen is set when a command arrives and cleared by each tick of
 	// the inactivity monitor, which only needs to know whether anything
 	// was read since its last look: the reader pays no clock read.

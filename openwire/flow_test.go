@@ -1,6 +1,7 @@
 package openwire_test
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -194,5 +195,123 @@ func TestRefusedSyncSendGetsOnlyAnExceptionResponse(t *testing.T) {
 	}
 	if answers != 1 {
 		t.Fatalf("%d exception responses, want exactly 1", answers)
+	}
+}
+
+// Sends held by producer flow control wait in one queue per connection:
+// fifty held ProducerAcks cost one waiting goroutine, not fifty, and all
+// fifty come once the queue drains.
+func TestHeldProducerAcksShareOneWaiterAndAllArrive(t *testing.T) {
+	b := servertest.Start(t, func(c *config.Config) {
+		c.Listeners.OpenWire = "127.0.0.1:0"
+		c.Limits.DestinationMemoryLimit = 2048
+	})
+	p := dialRaw(t, b)
+	p.negotiate()
+	p.connect("held")
+	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-held", Value: 1}})
+	pid := &wire.ProducerId{ConnectionId: "ID:raw-held", SessionId: 1, Value: 1}
+	p.sync(&wire.ProducerInfo{ProducerId: pid, WindowSize: 1 << 20}, 2)
+	acks := 0
+	readAcks := func(within time.Duration) {
+		p.nc.SetReadDeadline(time.Now().Add(within))
+		defer p.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			got, err := p.read()
+			if err != nil {
+				return
+			}
+			if _, ok := got.(*wire.ProducerAck); ok {
+				acks++
+			}
+		}
+	}
+	before := runtime.NumGoroutine()
+	const sends = 50
+	for n := int32(1); n <= sends; n++ {
+		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
+			Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: "held"},
+			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
+			Content:     make([]byte, 1024)}}
+		m.CommandId = 10 + n
+		p.write(m)
+	}
+	readAcks(300 * time.Millisecond)
+	if acks != 2 {
+		t.Fatalf("%d ProducerAcks for %d sends into a 2 KiB queue, want 2", acks, sends)
+	}
+	if grown := runtime.NumGoroutine() - before; grown > 5 {
+		t.Fatalf("%d more goroutines while %d ProducerAcks are held, want one waiter", grown, sends-2)
+	}
+	conn, err := amqp.Dial(b.AMQPURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range sends {
+		if _, ok, err := ch.Get("held", true); err != nil || !ok {
+			t.Fatalf("basic.get: ok=%v err=%v", ok, err)
+		}
+	}
+	readAcks(time.Second)
+	if acks != sends {
+		t.Fatalf("%d ProducerAcks after the queue drained, want %d", acks, sends)
+	}
+}
+
+// An async send without a send window has no ProducerAck to hold back, so a
+// full queue slows the connection instead: its reader pauses, the client's
+// socket fills, and nothing is lost.
+func TestAsyncSendsWithoutAWindowAreReadSlowlyWhileTheQueueIsFull(t *testing.T) {
+	b := servertest.Start(t, func(c *config.Config) {
+		c.Listeners.OpenWire = "127.0.0.1:0"
+		c.Limits.DestinationMemoryLimit = 2048
+	})
+	p := dialRaw(t, b)
+	p.negotiate()
+	p.connect("nowindow")
+	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-nowindow", Value: 1}})
+	pid := &wire.ProducerId{ConnectionId: "ID:raw-nowindow", SessionId: 1, Value: 1}
+	p.sync(&wire.ProducerInfo{ProducerId: pid}, 2)
+	const sends = 30
+	for n := int32(1); n <= sends; n++ {
+		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
+			Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: "nowindow"},
+			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
+			Content:     make([]byte, 1024)}}
+		m.CommandId = 10 + n
+		p.write(m)
+	}
+	conn, err := amqp.Dial(b.AMQPURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	// Two sends fill the queue; each later one holds the reader up to 50 ms.
+	if q, err := ch.QueueDeclarePassive("nowindow", true, false, false, false, nil); err != nil || q.Messages >= sends {
+		t.Fatalf("queue holds %d of %d messages after 300 ms (err %v): the full queue did not slow the sender", q.Messages, sends, err)
+	}
+	got := 0
+	deadline := time.Now().Add(10 * time.Second)
+	for got < sends && time.Now().Before(deadline) {
+		if _, ok, err := ch.Get("nowindow", true); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			got++
+		} else {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if got != sends {
+		t.Fatalf("consumed %d of %d messages", got, sends)
 	}
 }

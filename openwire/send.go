@@ -82,10 +82,20 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) (err error) {
 		}
 	}
 	if !mc.IsResponseRequired() && wm.ProducerId != nil {
-		if len(full) > 0 {
-			c.afterSpace(full, func(error) { c.producerAck(wm) })(nil)
-		} else {
+		switch {
+		case len(full) == 0:
 			c.producerAck(wm)
+		case c.windowed.Load():
+			c.afterSpace(full, func(error) { c.producerAck(wm) })(nil)
+		default:
+			// An async send without a window has nothing to hold back but
+			// the connection itself, as ActiveMQ blocks its transport: stop
+			// reading for a bounded time, so this connection's own acks
+			// still get read between two pauses.
+			limit := c.srv.cfg.DestinationMemoryLimit
+			for _, q := range full {
+				q.WaitMemoryBelow(limit, asyncSendPause, c.done)
+			}
 		}
 	}
 	return nil
@@ -119,16 +129,52 @@ func (c *conn) fullQueues(dests []*wire.Destination, found []*broker.Queue, t *t
 
 // afterSpace defers fn until every queue in full is back under the
 // destination memory limit, without holding the connection's reader: the
-// connection's consumers must keep acknowledging meanwhile.
+// connection's consumers must keep acknowledging meanwhile. Held answers
+// queue up per connection and one goroutine releases them in order, so a
+// producer that keeps sending into a full queue costs one waiter, not one
+// per message.
 func (c *conn) afterSpace(full []*broker.Queue, fn func(error)) func(error) {
-	limit := c.srv.cfg.DestinationMemoryLimit
 	return func(err error) {
-		go func() {
-			for _, q := range full {
-				q.WaitMemoryBelow(limit, 0, c.done)
-			}
-			fn(err)
-		}()
+		c.heldMu.Lock()
+		c.held = append(c.held, heldAnswer{full: full, fn: fn, err: err})
+		start := !c.releasing
+		c.releasing = true
+		c.heldMu.Unlock()
+		if start {
+			go c.releaseHeld()
+		}
+	}
+}
+
+// asyncSendPause bounds how long one async send without a window holds the
+// connection's reader while its queue is full.
+const asyncSendPause = 50 * time.Millisecond
+
+// heldAnswer is a response or ProducerAck waiting for queue space.
+type heldAnswer struct {
+	full []*broker.Queue
+	fn   func(error)
+	err  error
+}
+
+func (c *conn) releaseHeld() {
+	limit := c.srv.cfg.DestinationMemoryLimit
+	for {
+		c.heldMu.Lock()
+		if len(c.held) == 0 {
+			c.held = nil
+			c.releasing = false
+			c.heldMu.Unlock()
+			return
+		}
+		h := c.held[0]
+		c.held[0] = heldAnswer{}
+		c.held = c.held[1:]
+		c.heldMu.Unlock()
+		for _, q := range h.full {
+			q.WaitMemoryBelow(limit, 0, c.done)
+		}
+		h.fn(h.err)
 	}
 }
 
