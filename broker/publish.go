@@ -170,7 +170,7 @@ func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, o
 		if tx != nil {
 			ref, err = st.TxEnqueue(*tx, enc, targets)
 		} else {
-			if direct && len(targets) == 1 {
+			if direct {
 				// Its consumer's ack may well beat the disk: the store may
 				// then skip writing the message at all.
 				ref, err = st.EnqueueForConsumer(enc, targets, onStored)

@@ -18,24 +18,9 @@ import (
 // limit again, as ActiveMQ's producer flow control blocks a send to a full
 // destination.
 func TestSyncSendToAQueueOverItsMemoryLimitWaitsForConsumers(t *testing.T) {
-	b := servertest.Start(t, func(c *config.Config) {
-		c.Listeners.OpenWire = "127.0.0.1:0"
-		c.Limits.DestinationMemoryLimit = 4096
-	})
-	p := dialRaw(t, b)
-	p.negotiate()
-	p.connect("producer")
-	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-producer", Value: 1}})
-	pid := &wire.ProducerId{ConnectionId: "ID:raw-producer", SessionId: 1, Value: 1}
-	p.sync(&wire.ProducerInfo{ProducerId: pid}, 2)
-	send := func(n int32) {
-		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
-			Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: "flow"},
-			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
-			Content:     make([]byte, 1024)}}
-		m.CommandId, m.ResponseRequired = 10+n, true
-		p.write(m)
-	}
+	b := startLimited(t, 4096)
+	p, pid := rawProducer(t, b, "producer", 0)
+	send := func(n int32) { p.sendKB(pid, "flow", n, true) }
 	for n := int32(1); n <= 4; n++ {
 		send(n)
 		p.expectResponse(10+n, time.Second)
@@ -43,15 +28,7 @@ func TestSyncSendToAQueueOverItsMemoryLimitWaitsForConsumers(t *testing.T) {
 	send(5)
 	p.expectNoResponse(200 * time.Millisecond)
 
-	conn, err := amqp.Dial(b.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := amqpChannel(t, b)
 	for range 2 {
 		if _, ok, err := ch.Get("flow", true); err != nil || !ok {
 			t.Fatalf("basic.get from the full queue: ok=%v err=%v", ok, err)
@@ -65,6 +42,70 @@ func TestSyncSendToAQueueOverItsMemoryLimitWaitsForConsumers(t *testing.T) {
 	if err != nil || q.Messages != 3 {
 		t.Fatalf("queue holds %d messages (err %v), want 3: the held send was not lost", q.Messages, err)
 	}
+}
+
+// startLimited starts a broker with OpenWire on and the given destination
+// memory limit.
+func startLimited(t *testing.T, limit config.Size) *servertest.Broker {
+	return servertest.Start(t, func(c *config.Config) {
+		c.Listeners.OpenWire = "127.0.0.1:0"
+		c.Limits.DestinationMemoryLimit = limit
+	})
+}
+
+// rawProducer connects a raw client named name with one session and one
+// producer (window: its send window, 0 for none).
+func rawProducer(t *testing.T, b *servertest.Broker, name string, window int32) (*rawClient, *wire.ProducerId) {
+	t.Helper()
+	p := dialRaw(t, b)
+	p.negotiate()
+	p.connect(name)
+	conn := "ID:raw-" + name
+	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: conn, Value: 1}})
+	pid := &wire.ProducerId{ConnectionId: conn, SessionId: 1, Value: 1}
+	p.sync(&wire.ProducerInfo{ProducerId: pid, WindowSize: window}, 2)
+	return p, pid
+}
+
+// sendKB sends message n, 1 KiB, to queue as command 10+n.
+func (r *rawClient) sendKB(pid *wire.ProducerId, queue string, n int32, sync bool) {
+	m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
+		Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: queue},
+		MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
+		Content:     make([]byte, 1024)}}
+	m.CommandId, m.ResponseRequired = 10+n, sync
+	r.write(m)
+}
+
+// countProducerAcks reads for within and counts the ProducerAcks that came.
+func (r *rawClient) countProducerAcks(within time.Duration) int {
+	r.nc.SetReadDeadline(time.Now().Add(within))
+	defer r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n := 0
+	for {
+		got, err := r.read()
+		if err != nil {
+			return n
+		}
+		if _, ok := got.(*wire.ProducerAck); ok {
+			n++
+		}
+	}
+}
+
+// amqpChannel opens an AMQP channel on b, closed with the test.
+func amqpChannel(t *testing.T, b *servertest.Broker) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(b.AMQPURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }
 
 func (r *rawClient) expectResponse(id int32, within time.Duration) {
@@ -104,51 +145,18 @@ func (r *rawClient) expectNoResponse(within time.Duration) {
 // send gets its ProducerAck (the client's send window credit) only once the
 // queue is under its limit again.
 func TestAsyncSendWindowIsNotReplenishedWhileTheQueueIsFull(t *testing.T) {
-	b := servertest.Start(t, func(c *config.Config) {
-		c.Listeners.OpenWire = "127.0.0.1:0"
-		c.Limits.DestinationMemoryLimit = 2048
-	})
-	p := dialRaw(t, b)
-	p.negotiate()
-	p.connect("async")
-	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-async", Value: 1}})
-	pid := &wire.ProducerId{ConnectionId: "ID:raw-async", SessionId: 1, Value: 1}
-	p.sync(&wire.ProducerInfo{ProducerId: pid, WindowSize: 1 << 20}, 2)
+	b := startLimited(t, 2048)
+	p, pid := rawProducer(t, b, "async", 1<<20)
 	acks := 0
-	readAcks := func(within time.Duration) {
-		p.nc.SetReadDeadline(time.Now().Add(within))
-		defer p.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		for {
-			got, err := p.read()
-			if err != nil {
-				return
-			}
-			if _, ok := got.(*wire.ProducerAck); ok {
-				acks++
-			}
-		}
-	}
+	readAcks := func(within time.Duration) { acks += p.countProducerAcks(within) }
 	for n := int32(1); n <= 3; n++ {
-		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
-			Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: "window"},
-			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
-			Content:     make([]byte, 1024)}}
-		m.CommandId = 10 + n
-		p.write(m)
+		p.sendKB(pid, "window", n, false)
 	}
 	readAcks(300 * time.Millisecond)
 	if acks != 2 {
 		t.Fatalf("%d ProducerAcks for 3 sends into a 2 KiB queue, want 2", acks)
 	}
-	conn, err := amqp.Dial(b.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := amqpChannel(t, b)
 	for range 2 {
 		if _, ok, err := ch.Get("window", true); err != nil || !ok {
 			t.Fatalf("basic.get: ok=%v err=%v", ok, err)
@@ -163,13 +171,8 @@ func TestAsyncSendWindowIsNotReplenishedWhileTheQueueIsFull(t *testing.T) {
 // A refused synchronous send is answered once, with the exception: a plain
 // Response first would tell the Java client the send succeeded.
 func TestRefusedSyncSendGetsOnlyAnExceptionResponse(t *testing.T) {
-	b := servertest.Start(t, func(c *config.Config) { c.Listeners.OpenWire = "127.0.0.1:0" })
-	p := dialRaw(t, b)
-	p.negotiate()
-	p.connect("refused")
-	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-refused", Value: 1}})
-	pid := &wire.ProducerId{ConnectionId: "ID:raw-refused", SessionId: 1, Value: 1}
-	p.sync(&wire.ProducerInfo{ProducerId: pid}, 2)
+	b := startOpenWire(t)
+	p, pid := rawProducer(t, b, "refused", 0)
 	m := &wire.ActiveMQTextMessage{Message: wire.Message{ProducerId: pid, Persistent: true,
 		Destination: &wire.Destination{Kind: wire.TempQueue, PhysicalName: "ID:gone-1:1:1"},
 		MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: 1}}}
@@ -202,39 +205,14 @@ func TestRefusedSyncSendGetsOnlyAnExceptionResponse(t *testing.T) {
 // fifty held ProducerAcks cost one waiting goroutine, not fifty, and all
 // fifty come once the queue drains.
 func TestHeldProducerAcksShareOneWaiterAndAllArrive(t *testing.T) {
-	b := servertest.Start(t, func(c *config.Config) {
-		c.Listeners.OpenWire = "127.0.0.1:0"
-		c.Limits.DestinationMemoryLimit = 2048
-	})
-	p := dialRaw(t, b)
-	p.negotiate()
-	p.connect("held")
-	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-held", Value: 1}})
-	pid := &wire.ProducerId{ConnectionId: "ID:raw-held", SessionId: 1, Value: 1}
-	p.sync(&wire.ProducerInfo{ProducerId: pid, WindowSize: 1 << 20}, 2)
+	b := startLimited(t, 2048)
+	p, pid := rawProducer(t, b, "held", 1<<20)
 	acks := 0
-	readAcks := func(within time.Duration) {
-		p.nc.SetReadDeadline(time.Now().Add(within))
-		defer p.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		for {
-			got, err := p.read()
-			if err != nil {
-				return
-			}
-			if _, ok := got.(*wire.ProducerAck); ok {
-				acks++
-			}
-		}
-	}
+	readAcks := func(within time.Duration) { acks += p.countProducerAcks(within) }
 	before := runtime.NumGoroutine()
 	const sends = 50
 	for n := int32(1); n <= sends; n++ {
-		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
-			Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: "held"},
-			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
-			Content:     make([]byte, 1024)}}
-		m.CommandId = 10 + n
-		p.write(m)
+		p.sendKB(pid, "held", n, false)
 	}
 	readAcks(300 * time.Millisecond)
 	if acks != 2 {
@@ -243,15 +221,7 @@ func TestHeldProducerAcksShareOneWaiterAndAllArrive(t *testing.T) {
 	if grown := runtime.NumGoroutine() - before; grown > 5 {
 		t.Fatalf("%d more goroutines while %d ProducerAcks are held, want one waiter", grown, sends-2)
 	}
-	conn, err := amqp.Dial(b.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := amqpChannel(t, b)
 	for range sends {
 		if _, ok, err := ch.Get("held", true); err != nil || !ok {
 			t.Fatalf("basic.get: ok=%v err=%v", ok, err)
@@ -267,34 +237,13 @@ func TestHeldProducerAcksShareOneWaiterAndAllArrive(t *testing.T) {
 // full queue slows the connection instead: its reader pauses, the client's
 // socket fills, and nothing is lost.
 func TestAsyncSendsWithoutAWindowAreReadSlowlyWhileTheQueueIsFull(t *testing.T) {
-	b := servertest.Start(t, func(c *config.Config) {
-		c.Listeners.OpenWire = "127.0.0.1:0"
-		c.Limits.DestinationMemoryLimit = 2048
-	})
-	p := dialRaw(t, b)
-	p.negotiate()
-	p.connect("nowindow")
-	p.write(&wire.SessionInfo{SessionId: &wire.SessionId{ConnectionId: "ID:raw-nowindow", Value: 1}})
-	pid := &wire.ProducerId{ConnectionId: "ID:raw-nowindow", SessionId: 1, Value: 1}
-	p.sync(&wire.ProducerInfo{ProducerId: pid}, 2)
+	b := startLimited(t, 2048)
+	p, pid := rawProducer(t, b, "nowindow", 0)
 	const sends = 30
 	for n := int32(1); n <= sends; n++ {
-		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
-			Destination: &wire.Destination{Kind: wire.Queue, PhysicalName: "nowindow"},
-			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
-			Content:     make([]byte, 1024)}}
-		m.CommandId = 10 + n
-		p.write(m)
+		p.sendKB(pid, "nowindow", n, false)
 	}
-	conn, err := amqp.Dial(b.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := amqpChannel(t, b)
 	time.Sleep(300 * time.Millisecond)
 	// Two sends fill the queue; each later one holds the reader up to 50 ms.
 	if q, err := ch.QueueDeclarePassive("nowindow", true, false, false, false, nil); err != nil || q.Messages >= sends {

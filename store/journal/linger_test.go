@@ -23,14 +23,29 @@ func waitDurable(t *testing.T, what string, ch chan error) {
 	}
 }
 
+// plainIDs reopens dir and returns the ids of the records Replay shows,
+// failing on any that is not a plain positive record of type 1: an erased
+// record, its cancel or a void must never appear.
+func plainIDs(t *testing.T, dir string, o Options) []uint64 {
+	t.Helper()
+	var ids []uint64
+	for _, e := range replayAll(t, openT(t, dir, o)) {
+		id, ok := idOf(e.r.Payload)
+		if !ok || e.r.Type != 1 || !e.r.Cancels.IsZero() {
+			t.Fatalf("replayed %+v: want only plain records", e)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 func TestEraseOfALingeringRecordWritesNeitherRecord(t *testing.T) {
 	dir := t.TempDir()
 	o := quiet(1 << 20)
 	o.Linger = time.Hour // only another record or Close moves the writer
 	j := openT(t, dir, o)
 	cbA, doneA := durableCh()
-	a := mustAppend(t, j, Record{Type: 1, Payload: payloadFor(1, 300)})
-	_ = a
+	mustAppend(t, j, Record{Type: 1, Payload: payloadFor(1, 300)})
 	lingering, err := j.Append(Record{Type: 1, Payload: payloadFor(2, 300), Linger: true}, cbA)
 	if err != nil {
 		t.Fatal(err)
@@ -53,16 +68,7 @@ func TestEraseOfALingeringRecordWritesNeitherRecord(t *testing.T) {
 	}
 	closeT(t, j)
 
-	got := replayAll(t, openT(t, dir, o))
-	var ids []uint64
-	for _, e := range got {
-		id, ok := idOf(e.r.Payload)
-		if !ok || e.r.Type != 1 || !e.r.Cancels.IsZero() {
-			t.Fatalf("replayed %+v: want only the two plain records", e)
-		}
-		ids = append(ids, id)
-	}
-	if len(ids) != 2 || ids[0] != 1 || ids[1] != 3 {
+	if ids := plainIDs(t, dir, o); len(ids) != 2 || ids[0] != 1 || ids[1] != 3 {
 		t.Fatalf("replayed ids %v, want [1 3]: the erased record and its cancel are gone", ids)
 	}
 }
@@ -92,12 +98,8 @@ func TestABatchOfErasedRecordsNeedsNoFsync(t *testing.T) {
 			before.Fsyncs, after.Fsyncs, before.VoidBatches, after.VoidBatches)
 	}
 	closeT(t, j)
-	got := replayAll(t, openT(t, dir, o))
-	if len(got) != 1 {
-		t.Fatalf("replayed %d records, want the one plain record", len(got))
-	}
-	if id, _ := idOf(got[0].r.Payload); id != 1 {
-		t.Fatalf("replayed id %d, want 1", id)
+	if ids := plainIDs(t, dir, o); len(ids) != 1 || ids[0] != 1 {
+		t.Fatalf("replayed ids %v, want [1]: the erased record is gone", ids)
 	}
 }
 
@@ -119,12 +121,8 @@ func TestALingeringRecordNobodyCancelsIsWrittenAfterTheLinger(t *testing.T) {
 		t.Fatalf("fsyncs %d, erased %d: want the record fsynced and nothing erased", st.Fsyncs, st.Erased)
 	}
 	closeT(t, j)
-	got := replayAll(t, openT(t, dir, o))
-	if len(got) != 1 {
-		t.Fatalf("replayed %d records, want 1", len(got))
-	}
-	if id, _ := idOf(got[0].r.Payload); id != 7 {
-		t.Fatalf("replayed id %d, want 7", id)
+	if ids := plainIDs(t, dir, o); len(ids) != 1 || ids[0] != 7 {
+		t.Fatalf("replayed ids %v, want [7]", ids)
 	}
 }
 
@@ -203,11 +201,7 @@ func TestReleaseOfALingeringRecordErasesIt(t *testing.T) {
 	}
 	mustAppend(t, j, Record{Type: 1, Payload: payloadFor(9, 50)})
 	closeT(t, j)
-	got := replayAll(t, openT(t, dir, o))
-	if len(got) != 1 {
-		t.Fatalf("replayed %d records, want only the plain one", len(got))
-	}
-	if id, _ := idOf(got[0].r.Payload); id != 9 {
-		t.Fatalf("replayed id %d, want 9", id)
+	if ids := plainIDs(t, dir, o); len(ids) != 1 || ids[0] != 9 {
+		t.Fatalf("replayed ids %v, want only the plain record 9", ids)
 	}
 }
