@@ -102,9 +102,11 @@ func TestQueueExpiresDeletesAnUnusedQueue(t *testing.T) {
 
 func TestQueueExpiresSparesAQueueWithAConsumer(t *testing.T) {
 	s := newSession(t)
-	q := s.queue("q", amqp.Table{"x-expires": int32(200)})
+	// The lease must outlast the channel open and basic.consume that follow
+	// the declare even on a loaded machine, so it is a second, not less.
+	q := s.queue("q", amqp.Table{"x-expires": int32(1000)})
 	consume(t, s.channel(), q, false, nil)
-	time.Sleep(600 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	if _, c := ready(t, s.ch, q); c != 1 {
 		t.Fatalf("queue with a consumer: %d consumers, want 1", c)
 	}
