@@ -2,7 +2,6 @@ package amqp
 
 import (
 	"sync"
-	"time"
 
 	"github.com/junctionmq/junction/amqp/wire"
 )
@@ -67,7 +66,7 @@ func (c *conn) waitIfBlocked() error {
 	c.block.mu.Lock()
 	c.block.waiting = false
 	c.block.mu.Unlock()
-	c.lastRead.Store(time.Now().UnixNano())
+	c.lastRead.Touch()
 	return nil
 }
 

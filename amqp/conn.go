@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/junctionmq/junction/activity"
 	"github.com/junctionmq/junction/amqp/wire"
 	"github.com/junctionmq/junction/auth"
 	"github.com/junctionmq/junction/broker"
@@ -65,18 +66,20 @@ type conn struct {
 	block       blockState
 	confirmOnce sync.Once
 	confirmWake chan struct{}
-	lastRead    atomic.Int64 // unix nanos of the last frame read
-	closing     atomic.Bool  // connection.close sent; waiting for close-ok
+	lastRead    *activity.Reader // wraps nc: when the client last sent bytes
+	closing     atomic.Bool      // connection.close sent; waiting for close-ok
 	done        chan struct{}
 	once        sync.Once
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
 	name := fmt.Sprintf("%s -> %s", nc.RemoteAddr(), nc.LocalAddr())
+	lastRead := activity.NewReader(nc)
 	return &conn{
 		srv:         s,
 		nc:          nc,
-		r:           wire.NewFrameReader(nc),
+		lastRead:    lastRead,
+		r:           wire.NewFrameReader(lastRead),
 		out:         outbound.New(),
 		log:         s.log.With("conn", name),
 		name:        name,
@@ -138,7 +141,6 @@ func (c *conn) serve() {
 			c.handleError(err)
 			return
 		}
-		c.lastRead.Store(time.Now().UnixNano())
 		if err := c.frame(f); err != nil {
 			if errors.Is(err, errClosed) {
 				return
@@ -302,8 +304,7 @@ func (c *conn) heartbeats() {
 			if now.Sub(c.out.LastWrite()) >= c.heartbeat/2 {
 				c.out.Append(wire.AppendHeartbeat)
 			}
-			last := time.Unix(0, c.lastRead.Load())
-			if now.Sub(last) > 2*c.heartbeat && !c.blockedWaiting() {
+			if c.lastRead.Silent(now) > 2*c.heartbeat && !c.blockedWaiting() {
 				c.log.Warn("missed heartbeats from client; closing connection", "timeout", c.heartbeat)
 				c.nc.Close()
 				return

@@ -105,7 +105,7 @@ func (c *conn) handshake() error {
 	c.client = cl
 	c.vhost = cl.VHost
 	c.writeMethod(0, &wire.ConnectionOpenOK{})
-	c.lastRead.Store(time.Now().UnixNano())
+	c.lastRead.Touch()
 	return nil
 }
 

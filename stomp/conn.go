@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/junctionmq/junction/activity"
 	"github.com/junctionmq/junction/auth"
 	"github.com/junctionmq/junction/broker"
 	"github.com/junctionmq/junction/outbound"
@@ -40,9 +41,9 @@ type conn struct {
 	vhost    *broker.VHost
 	clientID string
 
-	sendEvery   time.Duration // our heart-beats
-	readTimeout time.Duration // the client's, with grace
-	lastRead    atomic.Int64
+	sendEvery   time.Duration    // our heart-beats
+	readTimeout time.Duration    // the client's, with grace
+	lastRead    *activity.Reader // wraps nc: when the client last sent bytes
 
 	mu     sync.Mutex
 	subs   map[string]*subscription
@@ -60,20 +61,22 @@ func newConn(s *Server, nc net.Conn) *conn {
 	name := fmt.Sprintf("%s -> %s", nc.RemoteAddr(), nc.LocalAddr())
 	var sid [6]byte
 	_, _ = rand.Read(sid[:])
+	lastRead := activity.NewReader(nc)
 	return &conn{
-		srv:     s,
-		nc:      nc,
-		r:       NewReader(nc, s.cfg.Limits),
-		out:     outbound.New(),
-		log:     s.log.With("conn", name),
-		name:    name,
-		since:   time.Now(),
-		session: "session-" + hex.EncodeToString(sid[:]),
-		subs:    map[string]*subscription{},
-		acks:    map[string]*pending{},
-		txs:     map[string]*stompTx{},
-		temps:   map[string]string{},
-		done:    make(chan struct{}),
+		srv:      s,
+		nc:       nc,
+		lastRead: lastRead,
+		r:        NewReader(lastRead, s.cfg.Limits),
+		out:      outbound.New(),
+		log:      s.log.With("conn", name),
+		name:     name,
+		since:    time.Now(),
+		session:  "session-" + hex.EncodeToString(sid[:]),
+		subs:     map[string]*subscription{},
+		acks:     map[string]*pending{},
+		txs:      map[string]*stompTx{},
+		temps:    map[string]string{},
+		done:     make(chan struct{}),
 	}
 }
 
@@ -132,7 +135,7 @@ func (c *conn) serve() {
 		c.fail(err, f)
 		return
 	}
-	c.lastRead.Store(time.Now().UnixNano())
+	c.lastRead.Touch()
 	if c.sendEvery > 0 || c.readTimeout > 0 {
 		go c.heartbeats()
 	}
@@ -142,7 +145,6 @@ func (c *conn) serve() {
 			c.readFailed(err, nil)
 			return
 		}
-		c.lastRead.Store(time.Now().UnixNano())
 		if f.Command == "" {
 			continue
 		}
@@ -343,7 +345,7 @@ func (c *conn) heartbeats() {
 			if c.sendEvery > 0 && now.Sub(c.out.LastWrite()) >= c.sendEvery/2 {
 				c.out.Append(func(b []byte) []byte { return append(b, '\n') })
 			}
-			if c.readTimeout > 0 && now.Sub(time.Unix(0, c.lastRead.Load())) > c.readTimeout {
+			if c.readTimeout > 0 && c.lastRead.Silent(now) > c.readTimeout {
 				c.log.Warn("no heart-beat from client; closing connection", "timeout", c.readTimeout)
 				c.nc.Close()
 				return
