@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -16,6 +17,9 @@ import (
 type alarms struct {
 	mu     sync.Mutex
 	active map[string]bool
+	// raised mirrors len(active) > 0 so that Blocked, asked on every
+	// publish, needs no broker-wide lock while nothing is raised.
+	raised atomic.Bool
 	subs   map[int]func(blocked bool, reason string)
 	nextID int
 	// cleared is closed and replaced whenever the last alarm clears, so
@@ -41,6 +45,7 @@ func (b *Broker) SetAlarm(name string, on bool) {
 		delete(a.active, name)
 	}
 	now := len(a.active) > 0
+	a.raised.Store(now)
 	reason := a.reasonLocked()
 	subs := make([]func(bool, string), 0, len(a.subs))
 	for _, f := range a.subs {
@@ -87,6 +92,9 @@ func (a *alarms) reasonLocked() string {
 // they may continue (nil if not blocked).
 func (b *Broker) Blocked() (reason string, wait <-chan struct{}) {
 	a := &b.alarms
+	if !a.raised.Load() {
+		return "", nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.active) == 0 {

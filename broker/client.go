@@ -26,9 +26,11 @@ type Client struct {
 	closed bool
 }
 
+// permKey names kind and resource separately: joining them into one string
+// allocated on every publish.
 type permKey struct {
-	access auth.Access
-	name   string
+	access         auth.Access
+	kind, resource string
 }
 
 // InternalClient returns a client for broker-internal operations with every
@@ -61,7 +63,7 @@ func (c *Client) checkKind(v *VHost, a auth.Access, kind, resource string) error
 	if c == nil || c.User == nil {
 		return nil
 	}
-	k := permKey{a, kind + "\x00" + resource}
+	k := permKey{a, kind, resource}
 	c.mu.Lock()
 	ok, hit := c.cache[k]
 	c.mu.Unlock()
