@@ -3,20 +3,16 @@ package selector
 import (
 	"bytes"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/junctionmq/junction/test/javatest"
 )
 
-// javaLib holds the jars of the Debian package libactivemq-java and its
-// dependencies.
-const javaLib = "/usr/share/java"
-
-var harnessJars = []string{
-	"activemq-client.jar", "geronimo-jms_1.1_spec.jar", "hawtbuf.jar",
-	"slf4j-api.jar", "slf4j-nop.jar",
-}
+// verdicts runs ActiveMQ's own selector engine, from Debian's
+// libactivemq-java, over a cases file.
+var verdicts = &javatest.Program{Name: "selector-verdicts", Sources: "testdata/java/SelectorVerdicts.java",
+	Jars: javatest.ClientJars}
 
 // TestActiveMQVerdictsAreCurrent reruns ActiveMQ's own selector engine
 // over testdata/cases.txt and checks the result is byte-for-byte the
@@ -55,34 +51,13 @@ func runActiveMQ(t *testing.T, cases string) []byte {
 	if testing.Short() {
 		t.Skip("skipping the Java cross-check in -short mode")
 	}
-	javac, err := exec.LookPath("javac")
+	env := verdicts.Env(t)
+	cmd := env.Command("SelectorVerdicts", cases)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Skip("javac not found; install a JDK to run ActiveMQ's selector engine (the golden test still runs)")
+		t.Fatalf("java SelectorVerdicts %s: %v\n%s", cases, err, stderr.String())
 	}
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Skip("java not found; install a JDK to run ActiveMQ's selector engine")
-	}
-	var cp []string
-	for _, jar := range harnessJars {
-		p := filepath.Join(javaLib, jar)
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("%s missing; install the Debian package libactivemq-java to run ActiveMQ's selector engine", p)
-		}
-		cp = append(cp, p)
-	}
-	out := t.TempDir()
-	run := func(name string, args ...string) []byte {
-		t.Helper()
-		cmd := exec.Command(name, args...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		stdout, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
-		}
-		return stdout
-	}
-	run(javac, "-d", out, "-cp", strings.Join(cp, ":"), "testdata/java/SelectorVerdicts.java")
-	return run(java, "-cp", strings.Join(append([]string{out}, cp...), ":"), "SelectorVerdicts", cases)
+	return out
 }

@@ -3,53 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/junctionmq/junction/test/javatest"
 )
 
-// activeMQJars is the ActiveMQ client classpath: JMS_CLASSPATH if set,
-// else the lib directory of Debian's activemq package; "" if neither.
-func activeMQJars() string {
-	if cp := os.Getenv("JMS_CLASSPATH"); cp != "" {
-		return cp
-	}
-	if _, err := os.Stat("/usr/share/activemq/lib/activemq-client.jar"); err == nil {
-		return "/usr/share/activemq/lib/*"
-	}
-	return ""
-}
+var probe = &javatest.Program{Name: "nullbroker-probe", Sources: "testdata/NullProbe.java",
+	Jars: javatest.BrokerJars, Runtime: []string{javatest.SLF4JSimple}}
 
 func TestActiveMQJavaClientConnectsSendsAndCloses(t *testing.T) {
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac not found: install a JDK (Debian: default-jdk-headless)")
-	}
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Skip("java not found: install a JDK (Debian: default-jdk-headless)")
-	}
-	jars := activeMQJars()
-	if jars == "" {
-		t.Skip("ActiveMQ jars not found: install Debian's activemq package or set JMS_CLASSPATH")
-	}
-	classes := t.TempDir()
-	out, err := exec.Command(javac, "-nowarn", "-encoding", "UTF-8", "-cp", jars, "-d", classes, "testdata/NullProbe.java").CombinedOutput()
-	if err != nil {
-		t.Fatalf("javac testdata/NullProbe.java: %v\n%s", err, out)
-	}
-	cp := []string{classes, jars}
-	if _, err := os.Stat("/usr/share/java/slf4j-simple.jar"); err == nil {
-		cp = append(cp, "/usr/share/java/slf4j-simple.jar")
-	}
-
+	env := probe.Env(t)
 	b := startBroker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, java, "-cp", strings.Join(cp, string(filepath.ListSeparator)),
+	cmd := exec.CommandContext(ctx, env.Java, "-cp", env.Classpath,
 		"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "NullProbe", "tcp://"+b.openwire.Addr().String())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

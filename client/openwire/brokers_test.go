@@ -4,20 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/junctionmq/junction/config"
 	"github.com/junctionmq/junction/servertest"
+	"github.com/junctionmq/junction/test/javatest"
 )
 
 // The integration tests run every behaviour against two brokers: Junction
@@ -57,55 +55,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// testBroker is an embedded ActiveMQ broker for the client's tests to
+// compare against.
+var testBroker = &javatest.Program{Name: "goclient-broker", Sources: "testdata/java/TestBroker.java",
+	Jars: javatest.BrokerJars, Runtime: []string{javatest.SLF4JSimple}}
+
 // startActiveMQ compiles testdata/java/TestBroker.java (cached by content
 // hash under the user cache dir) and runs it. It sets activeMQ.skip when
-// the JDK or the Debian activemq package is missing.
+// the JDK or the ActiveMQ jars are missing.
 func startActiveMQ() error {
-	lib := "/usr/share/activemq/lib"
-	if _, err := os.Stat(filepath.Join(lib, "activemq-broker.jar")); err != nil {
-		activeMQ.skip = "ActiveMQ not installed (" + lib + " missing; Debian package activemq): ActiveMQ targets skipped"
+	env, skip, err := testBroker.Build()
+	if skip != "" {
+		activeMQ.skip = skip + ": ActiveMQ targets skipped"
 		return nil
 	}
-	javac, err1 := exec.LookPath("javac")
-	java, err2 := exec.LookPath("java")
-	if err1 != nil || err2 != nil {
-		activeMQ.skip = "no JDK (javac/java) on PATH: ActiveMQ targets skipped"
-		return nil
-	}
-	src, err := os.ReadFile("testdata/java/TestBroker.java")
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(src)
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	dir := filepath.Join(base, "junction", "goclient-broker", hex.EncodeToString(sum[:8]))
-	cp := lib + "/*"
-	if _, err := os.Stat(filepath.Join(dir, "TestBroker.class")); err != nil {
-		tmp, err := os.MkdirTemp(filepath.Dir(dir), "tmp")
-		if err != nil {
-			if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-				return err
-			}
-			if tmp, err = os.MkdirTemp(filepath.Dir(dir), "tmp"); err != nil {
-				return err
-			}
-		}
-		defer os.RemoveAll(tmp)
-		out, err := exec.Command(javac, "-nowarn", "-cp", cp, "-d", tmp, "testdata/java/TestBroker.java").CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("javac: %v\n%s", err, out)
-		}
-		if err := os.Rename(tmp, dir); err != nil {
-			if _, serr := os.Stat(filepath.Join(dir, "TestBroker.class")); serr != nil {
-				return err
-			}
-		}
-	}
-	full := strings.Join([]string{dir, cp, "/usr/share/java/slf4j-simple.jar"}, string(os.PathListSeparator))
-	cmd := exec.Command(java, "-cp", full, "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "TestBroker")
+	cmd := env.Command("-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "TestBroker")
 	cmd.Stderr = &activeMQ.log
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -3,17 +3,13 @@ package durability
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/junctionmq/junction/test/javatest"
 )
 
 // jvmDeadline bounds one scenario JVM; a broker that hangs every
@@ -99,81 +95,13 @@ func tailOf(s string) string {
 	return s
 }
 
-var (
-	jmsOnce  sync.Once
-	jmsCP    string
-	jmsSkip  string
-	jmsError error
-)
+var jmsProgram = &javatest.Program{Name: "durability-jms-classes", Sources: "java/*.java",
+	Jars: javatest.BrokerJars, Runtime: []string{javatest.SLF4JSimple}}
 
 // jmsClasspath compiles java/*.java once per source version (cached under
 // the user cache directory) and returns the classpath, or skips the test
 // without a JDK or the ActiveMQ jars.
 func jmsClasspath(t *testing.T) string {
 	t.Helper()
-	jmsOnce.Do(func() { jmsCP, jmsSkip, jmsError = compileJMS() })
-	if jmsSkip != "" {
-		t.Skip(jmsSkip)
-	}
-	if jmsError != nil {
-		t.Fatal(jmsError)
-	}
-	return jmsCP
-}
-
-func compileJMS() (classpath, skip string, err error) {
-	if _, err := exec.LookPath("javac"); err != nil {
-		return "", "javac not found: install a JDK (Debian: default-jdk-headless) for the JMS durability scenarios", nil
-	}
-	jars := os.Getenv("JMS_CLASSPATH")
-	if jars == "" {
-		if _, err := os.Stat("/usr/share/activemq/lib/activemq-client.jar"); err != nil {
-			return "", "ActiveMQ jars not found: install Debian's activemq package or set JMS_CLASSPATH", nil
-		}
-		jars = "/usr/share/activemq/lib/*"
-	}
-	sources, err := filepath.Glob("java/*.java")
-	if err != nil || len(sources) == 0 {
-		return "", "", fmt.Errorf("find test/durability/java/*.java: %v (found %d)", err, len(sources))
-	}
-	sort.Strings(sources)
-	h := sha256.New()
-	fmt.Fprintln(h, jars)
-	for _, s := range sources {
-		src, err := os.ReadFile(s)
-		if err != nil {
-			return "", "", fmt.Errorf("read %s: %w", s, err)
-		}
-		fmt.Fprintf(h, "%s %d\n", s, len(src))
-		h.Write(src)
-	}
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	root := filepath.Join(base, "junction", "durability-jms-classes")
-	dir := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
-	classpath = strings.Join([]string{dir, jars, "/usr/share/java/slf4j-simple.jar"}, string(os.PathListSeparator))
-	if _, err := os.Stat(filepath.Join(dir, "jmsdurability", "DurabilityJms.class")); err == nil {
-		return classpath, "", nil
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", "", fmt.Errorf("class cache: %w", err)
-	}
-	tmp, err := os.MkdirTemp(root, "build-*")
-	if err != nil {
-		return "", "", fmt.Errorf("class cache: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	out, err := exec.Command("javac", append([]string{"-nowarn", "-encoding", "UTF-8", "-cp", jars, "-d", tmp}, sources...)...).CombinedOutput()
-	if err != nil {
-		return "", "", fmt.Errorf("javac: %v\n%s", err, out)
-	}
-	// A concurrent run may have filled the cache first; its classes do.
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, "jmsdurability", "DurabilityJms.class")); serr != nil {
-			return "", "", fmt.Errorf("class cache %s: %w", dir, err)
-		}
-	}
-	return classpath, "", nil
+	return jmsProgram.Env(t).Classpath
 }

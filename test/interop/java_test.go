@@ -4,111 +4,29 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/junctionmq/junction/test/javatest"
 )
 
 // The JMS side is java/Interop.java, compiled once per source version into
 // the user cache directory and run as one JVM per send/receive step.
 
-// jmsJars are the jars of Debian's libactivemq-java the client needs; the
-// first two are required.
-var jmsJars = []string{"activemq-client.jar", "geronimo-jms_1.1_spec.jar", "hawtbuf.jar", "slf4j-api.jar", "slf4j-nop.jar", "geronimo-j2ee-management-1.1-spec.jar"}
+// javaEnv is java/Interop.java compiled against Debian's ActiveMQ client.
+type javaEnv struct{ *javatest.Env }
 
-type javaEnv struct {
-	java, classpath string
-}
-
-var (
-	javaOnce sync.Once
-	javaSkip string // why the JMS side cannot run
-	javaErr  error  // why it failed to build
-	javaRun  *javaEnv
-)
+var interopProgram = &javatest.Program{Name: "interop-classes", Sources: "java/Interop.java", Jars: javatest.ClientJars}
 
 // setupJava returns the compiled program, skipping the test when no JDK or
 // no ActiveMQ jars are installed.
 func setupJava(t *testing.T) *javaEnv {
 	t.Helper()
-	javaOnce.Do(func() { javaRun, javaSkip, javaErr = compileJava() })
-	if javaSkip != "" {
-		t.Skip(javaSkip)
-	}
-	if javaErr != nil {
-		t.Fatal(javaErr)
-	}
-	return javaRun
-}
-
-func compileJava() (*javaEnv, string, error) {
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		return nil, "javac not found: install a JDK (Debian: default-jdk-headless) to run the JMS side of the interop matrix", nil
-	}
-	java, err := exec.LookPath("java")
-	if err != nil {
-		return nil, "java not found: install a JDK (Debian: default-jdk-headless) to run the JMS side of the interop matrix", nil
-	}
-	var cp []string
-	for i, j := range jmsJars {
-		p := filepath.Join("/usr/share/java", j)
-		if _, err := os.Stat(p); err != nil {
-			if i < 2 {
-				return nil, "ActiveMQ client jars not found in /usr/share/java: install Debian's libactivemq-java", nil
-			}
-			continue
-		}
-		cp = append(cp, p)
-	}
-	jars := strings.Join(cp, string(os.PathListSeparator))
-	src, err := os.ReadFile("java/Interop.java")
-	if err != nil {
-		return nil, "", fmt.Errorf("read the JMS program: %w", err)
-	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", javac, jars)
-	h.Write(src)
-	key := hex.EncodeToString(h.Sum(nil))[:16]
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
-	}
-	root := filepath.Join(base, "junction", "interop-classes")
-	dir := filepath.Join(root, key)
-	env := &javaEnv{java: java, classpath: dir + string(os.PathListSeparator) + jars}
-	marker := filepath.Join(dir, "interop", "Interop.class")
-	if _, err := os.Stat(marker); err == nil {
-		return env, "", nil
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, "", fmt.Errorf("class cache %s: %w", root, err)
-	}
-	tmp, err := os.MkdirTemp(root, key+".tmp*")
-	if err != nil {
-		return nil, "", fmt.Errorf("class cache %s: %w", root, err)
-	}
-	defer os.RemoveAll(tmp)
-	out, err := exec.Command(javac, "-nowarn", "-encoding", "UTF-8", "-cp", jars, "-d", tmp, "java/Interop.java").CombinedOutput()
-	if err != nil {
-		return nil, "", fmt.Errorf("javac java/Interop.java: %v\n%s", err, out)
-	}
-	// A concurrent run may have renamed its copy first; it is as good.
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, statErr := os.Stat(marker); statErr != nil {
-			return nil, "", fmt.Errorf("class cache %s: %w", dir, err)
-		}
-	}
-	return env, "", nil
+	return &javaEnv{interopProgram.Env(t)}
 }
 
 // jmsMessage is what Interop.java prints for a received message.
@@ -169,8 +87,8 @@ const jmsTimeout = 30 * time.Second
 func (e *javaEnv) start(t *testing.T, wantReady bool, args ...string) *jmsRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), jmsTimeout)
-	full := append([]string{"-cp", e.classpath, "interop.Interop"}, args...)
-	r := &jmsRun{t: t, cmd: exec.CommandContext(ctx, e.java, full...), lines: make(chan jmsLine, 64), done: make(chan error, 1), cancel: cancel}
+	full := append([]string{"-cp", e.Classpath, "interop.Interop"}, args...)
+	r := &jmsRun{t: t, cmd: exec.CommandContext(ctx, e.Java, full...), lines: make(chan jmsLine, 64), done: make(chan error, 1), cancel: cancel}
 	r.cmd.Stderr = &r.stderr
 	stdout, err := r.cmd.StdoutPipe()
 	if err != nil {

@@ -4,35 +4,14 @@ import (
 	"bufio"
 	"io"
 	"net/url"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-stomp/stomp/v3"
+	"github.com/junctionmq/junction/test/javatest"
 )
-
-// activeMQClasspath finds the ActiveMQ client jars (Debian's activemq or
-// libactivemq-java) or JMS_CLASSPATH; "" if there are none.
-func activeMQClasspath() string {
-	if cp := os.Getenv("JMS_CLASSPATH"); cp != "" {
-		return cp
-	}
-	if _, err := os.Stat("/usr/share/activemq/lib/activemq-client.jar"); err == nil {
-		return "/usr/share/activemq/lib/*"
-	}
-	var parts []string
-	for _, j := range []string{"activemq-client.jar", "geronimo-jms_1.1_spec.jar", "geronimo-j2ee-management-1.1-spec.jar", "geronimo-jta-1.2-spec.jar", "hawtbuf.jar", "slf4j-api.jar", "slf4j-nop.jar"} {
-		p := filepath.Join("/usr/share/java", j)
-		if _, err := os.Stat(p); err != nil {
-			return ""
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, string(os.PathListSeparator))
-}
 
 // holder is the running java/Holder.java.
 type holder struct {
@@ -48,7 +27,7 @@ func startHolder(t *testing.T, addr, clientID string) *holder {
 	if err != nil {
 		t.Skip("java not found: install a JDK (Debian: default-jdk-headless)")
 	}
-	cp := activeMQClasspath()
+	cp := javatest.BrokerJars()
 	if cp == "" {
 		t.Skip("ActiveMQ client jars not found: install libactivemq-java or set JMS_CLASSPATH")
 	}
