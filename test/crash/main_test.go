@@ -1,45 +1,22 @@
 package crash
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/junctionmq/junction/test/crash/junctionproc"
 )
 
-// binDir holds the junction binary built for these tests.
-var binDir string
+var junction junctionproc.Binary
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// junctionBin builds ./cmd/junction once per test process.
-func junctionBin(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() { binPath, buildErr = junctionproc.Build(binDir) })
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func junctionBin(t *testing.T) string { return junction.Path(t) }
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "junction-crash-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "crash: temp dir for the junction binary:", err)
-		os.Exit(2)
-	}
-	binDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	junction.Remove()
 	os.Exit(code)
 }
 

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -44,6 +45,36 @@ func Build(dir string) (string, error) {
 		return "", fmt.Errorf("go build ./cmd/junction: %v\n%s", err, msg)
 	}
 	return out, nil
+}
+
+// Binary is the junction binary a test process builds at most once, into
+// a temporary directory that Remove deletes (call it from TestMain).
+type Binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// Path builds the binary on first use and fails t if that fails.
+func (b *Binary) Path(t testing.TB) string {
+	t.Helper()
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "junction-test-bin"); b.err == nil {
+			b.path, b.err = Build(b.dir)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+// Remove deletes what Path built.
+func (b *Binary) Remove() {
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
+	}
 }
 
 // Options say how to start the broker. Listener addresses are passed as
