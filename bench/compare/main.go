@@ -42,6 +42,7 @@ type config struct {
 	// openwireClients are "java" and/or "go", in the order they run.
 	openwireClients []string
 	duration        time.Duration
+	repeat          int
 	idleConns       int
 	restartMsgs     int
 	openwireURLTmpl string
@@ -80,6 +81,7 @@ func parseArgs(args []string) (*config, error) {
 	fs.StringVar(&brok, "brokers", "junction,rabbitmq,activemq", "brokers to run, in this order")
 	fs.StringVar(&prot, "protocols", "amqp,openwire,stomp", "protocols to run")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "length of each throughput/latency run")
+	fs.IntVar(&c.repeat, "repeat", 1, "run each throughput/latency case this many times, a fresh broker each time, and report the median run (with the range)")
 	fs.IntVar(&c.idleConns, "idle-connections", 1000, "idle connections for the memory scenario")
 	fs.IntVar(&c.restartMsgs, "restart-messages", 1000000, "persistent 1 KB messages queued before the timed restart")
 	fs.StringVar(&owc, "openwire-client", "java,go", "OpenWire load generators, comma-separated, each giving rows of its own: java (bench/jms/run.sh, JmsPerf on ActiveMQ's Java client; jms is accepted too) and go (junction-perf -protocol openwire)")
@@ -138,6 +140,9 @@ func scenarioKeys() []string {
 }
 
 func validate(c *config) error {
+	if c.repeat < 1 {
+		return fmt.Errorf("-repeat %d: want at least 1", c.repeat)
+	}
 	for _, s := range c.scenarios {
 		if !slices.Contains(scenarioKeys(), s) {
 			return fmt.Errorf("unknown scenario %q (have %s)", s, strings.Join(scenarioKeys(), ", "))

@@ -184,6 +184,15 @@ func failed(r Row) string {
 	return ""
 }
 
+// consumedCell is the consumed rate, with the range over the runs when the
+// case was repeated: the median of 3 as "72,500 (68,100–75,900, 3 runs)".
+func consumedCell(r Row) string {
+	if len(r.Runs) < 2 {
+		return thousands(r.Consumed)
+	}
+	return fmt.Sprintf("%s (%s–%s, %d runs)", thousands(r.Consumed), thousands(slices.Min(r.Runs)), thousands(slices.Max(r.Runs)), len(r.Runs))
+}
+
 // ratio formats j/o; "—" when either is missing.
 func ratio(j, o float64) string {
 	if j <= 0 || o <= 0 {
@@ -216,7 +225,7 @@ func writeFlowTable(b *strings.Builder, s Scenario, rows []Row) {
 			}
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", protocolTitle[r.Protocol], brokerTitle[r.Broker], r.Client,
-			thousands(r.Published), thousands(r.Consumed), micros(r.P50), micros(r.P99), rat)
+			thousands(r.Published), consumedCell(r), micros(r.P50), micros(r.P99), rat)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -136,5 +137,35 @@ func TestNumberFormats(t *testing.T) {
 		if got := micros(us); got != want {
 			t.Errorf("micros(%v) = %q, want %q", us, got, want)
 		}
+	}
+}
+
+func TestRepeatedCaseReportsTheMedianRunAndTheRange(t *testing.T) {
+	runs := []Row{
+		{Scenario: "kb-transient", Broker: "junction", Consumed: 70000, P99: 900},
+		{Scenario: "kb-transient", Broker: "junction", Consumed: 81000, P99: 700},
+		{Scenario: "kb-transient", Broker: "junction", Consumed: 75000, P99: 800},
+	}
+	m := medianRun(runs)
+	if m.Consumed != 75000 || m.P99 != 800 {
+		t.Fatalf("median run: consumed %v p99 %v, want the 75,000 run with its p99 800", m.Consumed, m.P99)
+	}
+	if !slices.Equal(m.Runs, []float64{70000, 81000, 75000}) {
+		t.Fatalf("runs %v, want every rate in run order", m.Runs)
+	}
+	if got, want := consumedCell(m), "75,000 (70,000–81,000, 3 runs)"; got != want {
+		t.Fatalf("cell %q, want %q", got, want)
+	}
+	if got := consumedCell(runs[0]); got != "70,000" {
+		t.Fatalf("single run cell %q, want the bare rate", got)
+	}
+	if even := medianRun(runs[:2]); even.Consumed != 70000 {
+		t.Fatalf("median of two: %v, want the lower middle run", even.Consumed)
+	}
+}
+
+func TestRepeatBelowOneIsRefused(t *testing.T) {
+	if _, err := parseArgs([]string{"-repeat", "0"}); err == nil || !strings.Contains(err.Error(), "-repeat") {
+		t.Fatalf("parseArgs(-repeat 0) = %v, want an error naming -repeat", err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -27,6 +28,10 @@ type Row struct {
 	P50       float64 `json:"p50_us,omitempty"`
 	P99       float64 `json:"p99_us,omitempty"`
 	Seconds   float64 `json:"seconds,omitempty"`
+	// Runs holds every repetition's consumed rate, in run order, when the
+	// case ran more than once (-repeat); the row's figures are then the
+	// median run's.
+	Runs []float64 `json:"consumed_runs,omitempty"`
 	// Idle connections.
 	Conns        int   `json:"connections,omitempty"`
 	RSSBeforeKiB int64 `json:"rss_before_kib,omitempty"`
@@ -142,7 +147,7 @@ func (r *runner) runAll(ctx context.Context) []Row {
 		if k.s.Kind == "restart" {
 			rows = append(rows, r.restart(ctx, k.b, k.s))
 		} else {
-			rows = append(rows, r.runCase(ctx, k.b, k.s, k.protocol, k.cl))
+			rows = append(rows, r.repeatCase(ctx, k))
 		}
 		if ctx.Err() != nil {
 			return rows
@@ -167,6 +172,41 @@ func portOf(raw string) int {
 	}
 	p, _ := strconv.Atoi(u.Port())
 	return p
+}
+
+// repeatCase runs a case -repeat times (flow scenarios only: one idle
+// measurement is not noisy in the same way) and returns the run with the
+// median consumed rate, carrying every run's rate. A failed or skipped run
+// ends the repetition and is returned as it is.
+func (r *runner) repeatCase(ctx context.Context, k benchCase) Row {
+	n := r.c.repeat
+	if k.s.Kind != "flow" || n < 2 {
+		return r.runCase(ctx, k.b, k.s, k.protocol, k.cl)
+	}
+	var runs []Row
+	for i := range n {
+		row := r.runCase(ctx, k.b, k.s, k.protocol, k.cl)
+		if row.Err != "" || row.Skipped != "" || ctx.Err() != nil {
+			return row
+		}
+		r.logf("   run %d/%d: %s msgs/s consumed", i+1, n, thousands(row.Consumed))
+		runs = append(runs, row)
+	}
+	return medianRun(runs)
+}
+
+// medianRun picks the run with the median consumed rate (the lower middle
+// one for an even count) and records all the rates in it.
+func medianRun(runs []Row) Row {
+	rates := make([]float64, len(runs))
+	for i, r := range runs {
+		rates[i] = r.Consumed
+	}
+	sorted := slices.Clone(runs)
+	slices.SortStableFunc(sorted, func(a, b Row) int { return cmp.Compare(a.Consumed, b.Consumed) })
+	m := sorted[(len(sorted)-1)/2]
+	m.Runs = rates
+	return m
 }
 
 func (r *runner) runCase(ctx context.Context, b broker, s Scenario, protocol string, cl client) Row {
