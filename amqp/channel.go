@@ -7,6 +7,7 @@ import (
 
 	"github.com/junctionmq/junction/amqp/wire"
 	"github.com/junctionmq/junction/broker"
+	"github.com/junctionmq/junction/message"
 )
 
 // channel is one AMQP channel. Fields above mu are owned by the
@@ -25,7 +26,8 @@ type channel struct {
 	ackScratch   []unackedRecord
 	entryScratch []*broker.Entry
 	haveHeader   bool
-	contentBuf   []byte // raw properties followed by the body
+	contentBuf   []byte           // raw properties followed by the body
+	contentMsg   *message.Message // the message allocated with contentBuf, or nil
 	propsLen     int
 	bodySize     uint64
 	currentName  string // the last queue declared, for empty queue names
@@ -124,7 +126,7 @@ func (c *conn) removeChannel(id uint16) {
 func (ch *channel) closeWithError(we *wire.Error) {
 	ch.closing = true
 	ch.publish = nil
-	ch.contentBuf = nil
+	ch.contentBuf, ch.contentMsg = nil, nil
 	ch.conn.writeMethod(ch.id, &wire.ChannelClose{
 		ReplyCode:       we.Code,
 		ReplyText:       replyText(we),

@@ -206,23 +206,22 @@ func (ch *channel) writeDeliveryLocked(cs *consumer, d broker.Delivery) {
 		ch.unacked.push(unackedRecord{tag: tag, queue: d.Queue, entry: d.Entry})
 	}
 	msg := d.Message
-	props := amqpProps(msg)
 	c := ch.conn
+	wd := wire.Delivery{
+		ConsumerTag: cs.tag,
+		DeliveryTag: tag,
+		Redelivered: d.Redelivered,
+		Exchange:    msg.Exchange,
+		RoutingKey:  msg.RoutingKey,
+		Props:       amqpProps(msg),
+		Body:        msg.Body,
+	}
 	c.out.Append(func(b []byte) []byte {
-		start := len(b)
-		b, err := (&wire.BasicDeliver{
-			ConsumerTag: cs.tag,
-			DeliveryTag: tag,
-			Redelivered: d.Redelivered,
-			Exchange:    msg.Exchange,
-			RoutingKey:  msg.RoutingKey,
-		}).AppendFrame(b, ch.id)
+		b, err := wire.AppendDelivery(b, ch.id, &wd, c.frameMax)
 		if err != nil {
 			c.log.Error("cannot encode basic.deliver", "err", err)
-			return b[:start]
+			return b
 		}
-		b = wire.AppendContentHeaderFrame(b, ch.id, 60, uint64(len(msg.Body)), props)
-		b = wire.AppendBodyFrames(b, ch.id, msg.Body, c.frameMax)
 		if cs.noAck {
 			c.out.Charge(cs.bc, len(msg.Body))
 		}

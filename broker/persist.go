@@ -331,6 +331,9 @@ func (q *Queue) restoreLocked(m *message.Message, seq uint64, deliveries uint32)
 	if seq > q.nextSeq {
 		q.nextSeq = seq
 	}
+	if e.expiresAt != 0 {
+		q.expiring = true
+	}
 	q.ready.insert(e)
 	return e
 }

@@ -3,7 +3,6 @@ package broker
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/junctionmq/junction/message"
 	"github.com/junctionmq/junction/store"
@@ -137,7 +136,9 @@ type reservation struct {
 // the transaction's commit record is appended.
 func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, onStored func(error)) (PublishResult, []reservation) {
 	res := PublishResult{Matched: len(queues)}
-	now := time.Now().UnixMilli()
+	// Each queue reads the clock under its lock if it has expiring
+	// messages; most never do.
+	now := clockUnread
 	st := v.broker.store
 	var targets []store.Target
 	var storedQueues []*Queue

@@ -106,6 +106,13 @@ type Queue struct {
 
 	expiryTimer *time.Timer
 	expiryAt    int64
+	// expiring is set for good once the queue has held an entry with an
+	// expiry: until then no comparison against the clock can succeed, so
+	// publishes and acks need not read it (see clockLocked).
+	expiring bool
+	// direct is the entry of a message delivered straight to a no-ack
+	// consumer (see deliverDirectLocked); zero between uses.
+	direct      Entry
 	unusedTimer *time.Timer
 	unusedGen   uint64
 }
@@ -222,7 +229,43 @@ func (q *Queue) enqueueLocked(msg *message.Message, now int64, fx *effects) bool
 		return false
 	}
 	q.nextSeq++
-	q.addLocked(msg, q.nextSeq, false, now, fx)
+	if !q.deliverDirectLocked(msg, q.nextSeq, now) {
+		q.addLocked(msg, q.nextSeq, false, now, fx)
+	}
+	return true
+}
+
+// deliverDirectLocked hands an arriving transient message straight to a
+// consumer when nothing is ready ahead of it and dispatch would pick the
+// head without scanning: what addLocked's push, dispatch and take would
+// do, minus the ready list. A no-ack consumer's entry is settled on
+// delivery and referenced by nobody afterwards, so it is built in the
+// queue's scratch entry, saving an allocation per message. It reports
+// false when the message must take the normal path (addLocked).
+func (q *Queue) deliverDirectLocked(msg *message.Message, seq uint64, now int64) bool {
+	if q.ready.count != 0 || len(q.consumers) == 0 || q.scanning > 0 || msg.GroupID != "" {
+		return false
+	}
+	if q.cfg.overflow == DropHead && q.overLimit(1, int64(msg.Size())) {
+		// addLocked would drop the message itself before dispatching it.
+		return false
+	}
+	e := &q.direct
+	q.initEntryLocked(e, msg, seq, false, now)
+	c := q.pick(e)
+	if c == nil {
+		*e = Entry{}
+		return false
+	}
+	if !c.noAck {
+		// An unacked entry lives on with the consumer.
+		e = new(Entry)
+		*e = q.direct
+	}
+	q.stats.Published++
+	d := q.deliveryLocked(e, c, c.noAck)
+	q.direct = Entry{} // drops the message reference
+	c.sink.Deliver(d)
 	return true
 }
 
@@ -275,15 +318,11 @@ func (q *Queue) enqueueReserved(msg *message.Message, seq uint64, ref store.MsgR
 	q.run(&fx)
 }
 
-// addLocked makes an admitted message ready and dispatches.
+// addLocked makes an admitted message ready and dispatches. now may be
+// clockUnread.
 func (q *Queue) addLocked(msg *message.Message, seq uint64, stored bool, now int64, fx *effects) *Entry {
-	size := msg.Size()
-	e := &Entry{msg: msg, seq: seq, size: size, priority: msg.Priority, expiresAt: msg.ExpiresAt, stored: stored, group: msg.GroupID}
-	if q.cfg.messageTTL >= 0 {
-		if exp := now + q.cfg.messageTTL; e.expiresAt == 0 || exp < e.expiresAt {
-			e.expiresAt = exp
-		}
-	}
+	e := new(Entry)
+	now = q.initEntryLocked(e, msg, seq, stored, now)
 	q.stats.Published++
 	if stored {
 		// Reserved sequence numbers may arrive out of order.
@@ -301,6 +340,22 @@ func (q *Queue) addLocked(msg *message.Message, seq uint64, stored bool, now int
 		fx.armExpiry = true
 	}
 	return e
+}
+
+// initEntryLocked fills in a new entry for msg, applying the queue's
+// message TTL, and returns now, read from the clock if it was needed.
+func (q *Queue) initEntryLocked(e *Entry, msg *message.Message, seq uint64, stored bool, now int64) int64 {
+	*e = Entry{msg: msg, seq: seq, size: msg.Size(), priority: msg.Priority, expiresAt: msg.ExpiresAt, stored: stored, group: msg.GroupID}
+	if e.expiresAt != 0 || q.cfg.messageTTL >= 0 {
+		q.expiring = true
+	}
+	now = q.clockLocked(now)
+	if q.cfg.messageTTL >= 0 {
+		if exp := now + q.cfg.messageTTL; e.expiresAt == 0 || exp < e.expiresAt {
+			e.expiresAt = exp
+		}
+	}
+	return now
 }
 
 // maybePageOutLocked drops a stored ready entry's body when the queue
@@ -563,9 +618,8 @@ func (q *Queue) Settle(entries []*Entry, o Outcome) {
 // ActiveMQ's dead-letter queue copies do.
 func (q *Queue) SettleCause(entries []*Entry, o Outcome, cause string) {
 	var fx effects
-	now := time.Now().UnixMilli()
 	q.mu.Lock()
-	q.settleLocked(entries, o, now, cause, false, &fx)
+	q.settleLocked(entries, o, q.clockLocked(clockUnread), cause, false, &fx)
 	q.mu.Unlock()
 	q.run(&fx)
 }

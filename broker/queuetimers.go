@@ -4,6 +4,21 @@ import "time"
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
 
+// clockUnread stands for the current time not yet read: a publish or ack
+// passes it so the clock is read only when the queue needs it.
+const clockUnread int64 = 0
+
+// clockLocked returns now, reading the clock if now is clockUnread and some
+// entry of the queue could expire. Otherwise the time is of no consequence:
+// every expiry check first asks for a non-zero expiresAt, so clockUnread
+// (0) decides nothing.
+func (q *Queue) clockLocked(now int64) int64 {
+	if now == clockUnread && q.expiring {
+		return nowMillis()
+	}
+	return now
+}
+
 // expireHeadsLocked removes expired messages from the head of each priority
 // level. Like RabbitMQ, a message expires when it reaches the head: a
 // long-lived message ahead of it delays that.

@@ -206,6 +206,18 @@ func AppendContentHeaderFrame(dst []byte, channel, classID uint16, bodySize uint
 	return append(dst, FrameEnd)
 }
 
+// bodyChunk is the most payload a body frame carries under frameMax.
+func bodyChunk(frameMax uint32) uint64 {
+	switch {
+	case frameMax == 0:
+		return math.MaxUint32
+	case frameMax <= frameOverhead:
+		return FrameMinSize - frameOverhead
+	default:
+		return uint64(frameMax - frameOverhead)
+	}
+}
+
 // AppendBodyFrames appends body as content body frames whose whole size
 // stays within frameMax (payloads of at most frameMax-8 bytes). An empty
 // body needs no frame. frameMax 0 means no limit; values too small to carry
@@ -214,16 +226,8 @@ func AppendBodyFrames(dst []byte, channel uint16, body []byte, frameMax uint32) 
 	if len(body) == 0 {
 		return dst
 	}
-	chunk := uint64(math.MaxUint32)
-	switch {
-	case frameMax == 0:
-	case frameMax <= frameOverhead:
-		chunk = FrameMinSize - frameOverhead
-	default:
-		chunk = uint64(frameMax - frameOverhead)
-	}
-	frames := (uint64(len(body)) + chunk - 1) / chunk
-	dst = slices.Grow(dst, len(body)+int(frames)*frameOverhead)
+	chunk := bodyChunk(frameMax)
+	dst = slices.Grow(dst, bodyFramesSize(len(body), frameMax))
 	for len(body) > 0 {
 		n := min(uint64(len(body)), chunk)
 		dst = append(dst, FrameBody, byte(channel>>8), byte(channel))

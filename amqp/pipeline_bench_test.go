@@ -1,0 +1,208 @@
+package amqp_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/junctionmq/junction/servertest"
+)
+
+// The child process of a pipeline benchmark learns what to do from these
+// variables: the broker's URL, the body size, and whether the consumer
+// acknowledges each message itself.
+const (
+	pipelineURLEnv  = "JUNCTION_BENCH_AMQP_PIPELINE_URL"
+	pipelineSizeEnv = "JUNCTION_BENCH_AMQP_PIPELINE_SIZE"
+	pipelineAckEnv  = "JUNCTION_BENCH_AMQP_PIPELINE_ACK"
+)
+
+func TestMain(m *testing.M) {
+	if url := os.Getenv(pipelineURLEnv); url != "" {
+		size, err := strconv.Atoi(os.Getenv(pipelineSizeEnv))
+		if err == nil {
+			err = runPipelineClients(url, size, os.Getenv(pipelineAckEnv) == "1", os.Stdin, os.Stdout)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stdout, "error: %v\n", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// BenchmarkQueuePipeline16B measures the broker's publish → route →
+// enqueue → dispatch → deliver path per message: an amqp091-go producer
+// publishes 16 B transient messages without confirms to a queue through
+// the default exchange, and an amqp091-go consumer on another connection
+// receives them with auto-ack (no-ack). At most 500 messages are in
+// flight, so the queue stays short as in a steady-state load test.
+//
+// The clients run in a child process (this test binary, re-executed), so
+// allocs/op and B/op count the broker alone, and broker-cpu-ns/op is the
+// CPU time (user + system) of this process per message; ns/op is the wall
+// time per message with the clients sharing the machine.
+func BenchmarkQueuePipeline16B(b *testing.B) { benchPipeline(b, 16, false) }
+
+// BenchmarkQueuePipeline1KB is BenchmarkQueuePipeline16B with 1 KiB
+// bodies.
+func BenchmarkQueuePipeline1KB(b *testing.B) { benchPipeline(b, 1024, false) }
+
+// BenchmarkQueuePipeline16BAck is BenchmarkQueuePipeline16B with a
+// consumer that acknowledges each message by itself (basic.ack, multiple
+// false) under a prefetch of 1000, the other common consuming path.
+func BenchmarkQueuePipeline16BAck(b *testing.B) { benchPipeline(b, 16, true) }
+
+func benchPipeline(b *testing.B, size int, ack bool) {
+	srv := servertest.Start(b, nil)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(),
+		pipelineURLEnv+"="+srv.AMQPURL(),
+		pipelineSizeEnv+"="+strconv.Itoa(size),
+		pipelineAckEnv+"="+map[bool]string{false: "0", true: "1"}[ack],
+	)
+	cmd.Stderr = os.Stderr
+	toChild, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	fromChild, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		toChild.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Errorf("client process: %v", err)
+		}
+	})
+	lines := bufio.NewScanner(fromChild)
+	expect := func(want string) {
+		if !lines.Scan() {
+			b.Fatalf("client process ended: %v", lines.Err())
+		}
+		if got := lines.Text(); got != want {
+			b.Fatalf("client process says %q, want %q", got, want)
+		}
+	}
+	round := func(n int) {
+		fmt.Fprintln(toChild, n)
+		expect("done " + strconv.Itoa(n))
+	}
+	expect("ready")
+	round(2000) // queue declared, caches warm, buffers grown
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	round(b.N)
+	cpu = processCPU() - cpu
+	b.StopTimer()
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "broker-cpu-ns/op")
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// runPipelineClients is the child process of the pipeline benchmarks: it
+// connects a producer and a consumer, says "ready", and for each count n
+// read from in pushes n messages through and answers "done n".
+func runPipelineClients(url string, size int, ack bool, in io.Reader, out io.Writer) error {
+	const queue = "bench.pipeline"
+	prodConn, err := amqp091.Dial(url)
+	if err != nil {
+		return fmt.Errorf("producer connection: %w", err)
+	}
+	defer prodConn.Close()
+	consConn, err := amqp091.Dial(url)
+	if err != nil {
+		return fmt.Errorf("consumer connection: %w", err)
+	}
+	defer consConn.Close()
+	prod, err := prodConn.Channel()
+	if err != nil {
+		return fmt.Errorf("producer channel: %w", err)
+	}
+	cons, err := consConn.Channel()
+	if err != nil {
+		return fmt.Errorf("consumer channel: %w", err)
+	}
+	if _, err := cons.QueueDeclare(queue, false, false, false, false, nil); err != nil {
+		return fmt.Errorf("declare %s: %w", queue, err)
+	}
+	if ack {
+		if err := cons.Qos(1000, 0, false); err != nil {
+			return fmt.Errorf("qos: %w", err)
+		}
+	}
+	deliveries, err := cons.Consume(queue, "bench", !ack, false, false, false, nil)
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", queue, err)
+	}
+	pub := amqp091.Publishing{ContentType: "application/octet-stream", Body: make([]byte, size)}
+	fmt.Fprintln(out, "ready")
+	counts := bufio.NewScanner(in)
+	for counts.Scan() {
+		n, err := strconv.Atoi(strings.TrimSpace(counts.Text()))
+		if err != nil {
+			return fmt.Errorf("message count %q: %w", counts.Text(), err)
+		}
+		const window = 500
+		slots := make(chan struct{}, window)
+		done := make(chan error, 1)
+		go func() { done <- consumePipeline(deliveries, n, size, ack, slots) }()
+		for i := range n {
+			slots <- struct{}{}
+			if err := prod.PublishWithContext(context.Background(), "", queue, false, false, pub); err != nil {
+				return fmt.Errorf("publish %d of %d: %w", i+1, n, err)
+			}
+		}
+		if err := <-done; err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "done", n)
+	}
+	return counts.Err()
+}
+
+// consumePipeline receives n deliveries, checks each body's size, acks
+// each when asked to, and frees a slot of the producer's window per
+// receipt.
+func consumePipeline(deliveries <-chan amqp091.Delivery, n, size int, ack bool, window <-chan struct{}) error {
+	for got := range n {
+		d, ok := <-deliveries
+		if !ok {
+			return fmt.Errorf("deliveries closed after %d of %d messages", got, n)
+		}
+		if len(d.Body) != size {
+			return fmt.Errorf("message %d has %d body bytes, want %d", got+1, len(d.Body), size)
+		}
+		if ack {
+			if err := d.Ack(false); err != nil {
+				return fmt.Errorf("ack message %d: %w", got+1, err)
+			}
+		}
+		<-window
+	}
+	return nil
+}
