@@ -1,21 +1,16 @@
 package amqp_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
-	amqp091 "github.com/rabbitmq/amqp091-go"
-
+	"github.com/junctionmq/junction/pipebench"
 	"github.com/junctionmq/junction/servertest"
+	amqp091 "github.com/rabbitmq/amqp091-go"
 )
 
 // The child process of a pipeline benchmark learns what to do from these
@@ -66,62 +61,11 @@ func BenchmarkQueuePipeline16BAck(b *testing.B) { benchPipeline(b, 16, true) }
 
 func benchPipeline(b *testing.B, size int, ack bool) {
 	srv := servertest.Start(b, nil)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(),
-		pipelineURLEnv+"="+srv.AMQPURL(),
-		pipelineSizeEnv+"="+strconv.Itoa(size),
-		pipelineAckEnv+"="+map[bool]string{false: "0", true: "1"}[ack],
-	)
-	cmd.Stderr = os.Stderr
-	toChild, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	fromChild, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		toChild.Close()
-		if err := cmd.Wait(); err != nil {
-			b.Errorf("client process: %v", err)
-		}
-	})
-	lines := bufio.NewScanner(fromChild)
-	expect := func(want string) {
-		if !lines.Scan() {
-			b.Fatalf("client process ended: %v", lines.Err())
-		}
-		if got := lines.Text(); got != want {
-			b.Fatalf("client process says %q, want %q", got, want)
-		}
-	}
-	round := func(n int) {
-		fmt.Fprintln(toChild, n)
-		expect("done " + strconv.Itoa(n))
-	}
-	expect("ready")
-	round(2000) // queue declared, caches warm, buffers grown
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := processCPU()
-	round(b.N)
-	cpu = processCPU() - cpu
-	b.StopTimer()
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "broker-cpu-ns/op")
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	pipebench.Parent(b, []string{
+		pipelineURLEnv + "=" + srv.AMQPURL(),
+		pipelineSizeEnv + "=" + strconv.Itoa(size),
+		pipelineAckEnv + "=" + map[bool]string{false: "0", true: "1"}[ack],
+	}, size)
 }
 
 // runPipelineClients is the child process of the pipeline benchmarks: it
@@ -160,29 +104,9 @@ func runPipelineClients(url string, size int, ack bool, in io.Reader, out io.Wri
 		return fmt.Errorf("consume %s: %w", queue, err)
 	}
 	pub := amqp091.Publishing{ContentType: "application/octet-stream", Body: make([]byte, size)}
-	fmt.Fprintln(out, "ready")
-	counts := bufio.NewScanner(in)
-	for counts.Scan() {
-		n, err := strconv.Atoi(strings.TrimSpace(counts.Text()))
-		if err != nil {
-			return fmt.Errorf("message count %q: %w", counts.Text(), err)
-		}
-		const window = 500
-		slots := make(chan struct{}, window)
-		done := make(chan error, 1)
-		go func() { done <- consumePipeline(deliveries, n, size, ack, slots) }()
-		for i := range n {
-			slots <- struct{}{}
-			if err := prod.PublishWithContext(context.Background(), "", queue, false, false, pub); err != nil {
-				return fmt.Errorf("publish %d of %d: %w", i+1, n, err)
-			}
-		}
-		if err := <-done; err != nil {
-			return err
-		}
-		fmt.Fprintln(out, "done", n)
-	}
-	return counts.Err()
+	return pipebench.Child(in, out,
+		func(int) error { return prod.PublishWithContext(context.Background(), "", queue, false, false, pub) },
+		func(n int, slots <-chan struct{}) error { return consumePipeline(deliveries, n, size, ack, slots) })
 }
 
 // consumePipeline receives n deliveries, checks each body's size, acks

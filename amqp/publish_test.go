@@ -7,28 +7,13 @@ import (
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
-
-	"github.com/junctionmq/junction/servertest"
 )
 
 // Small messages share one allocation with their content, larger ones do
 // not; bodies of every size across that boundary (properties plus body of
 // 64 bytes) must arrive whole, with their properties, in order.
 func TestMessagesOfEverySizeAroundTheInlineLimitArriveIntact(t *testing.T) {
-	b := servertest.Start(t, nil)
-	conn, err := amqp091.Dial(b.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ch.QueueDeclare("sizes", false, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch, q := declareOnFreshBroker(t, "sizes")
 	deliveries, err := ch.Consume(q.Name, "", true, false, false, false, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,20 +11,7 @@ import (
 )
 
 func TestSmokePublishConsume(t *testing.T) {
-	b := servertest.Start(t, nil)
-	conn, err := amqp091.Dial(b.AMQPURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ch.QueueDeclare("smoke", false, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch, q := declareOnFreshBroker(t, "smoke")
 	if err := ch.PublishWithContext(context.Background(), "", q.Name, false, false, amqp091.Publishing{Body: []byte("hello")}); err != nil {
 		t.Fatal(err)
 	}
@@ -41,4 +28,25 @@ func TestSmokePublishConsume(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("no delivery")
 	}
+}
+
+// declareOnFreshBroker starts a broker, connects amqp091-go to it and
+// declares a transient queue; all is closed when the test ends.
+func declareOnFreshBroker(t *testing.T, queue string) (*amqp091.Channel, amqp091.Queue) {
+	t.Helper()
+	b := servertest.Start(t, nil)
+	conn, err := amqp091.Dial(b.AMQPURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ch.QueueDeclare(queue, false, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch, q
 }

@@ -6,14 +6,11 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/junctionmq/junction/openwire/wire"
+	"github.com/junctionmq/junction/pipebench"
 )
 
 // pipelineEnv names the broker address a re-executed test binary drives
@@ -45,58 +42,7 @@ func TestMain(m *testing.M) {
 // time per message with the clients sharing the machine.
 func BenchmarkQueuePipeline1KB(b *testing.B) {
 	srv := startOpenWire(b)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), pipelineEnv+"="+srv.Addr("openwire").String())
-	cmd.Stderr = os.Stderr
-	toChild, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	fromChild, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		toChild.Close()
-		if err := cmd.Wait(); err != nil {
-			b.Errorf("client process: %v", err)
-		}
-	})
-	lines := bufio.NewScanner(fromChild)
-	expect := func(want string) {
-		if !lines.Scan() {
-			b.Fatalf("client process ended: %v", lines.Err())
-		}
-		if got := lines.Text(); got != want {
-			b.Fatalf("client process says %q, want %q", got, want)
-		}
-	}
-	round := func(n int) {
-		fmt.Fprintln(toChild, n)
-		expect("done " + strconv.Itoa(n))
-	}
-	expect("ready")
-	round(2000) // queue created, caches warm, buffers grown
-	b.SetBytes(1024)
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := processCPU()
-	round(b.N)
-	cpu = processCPU() - cpu
-	b.StopTimer()
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "broker-cpu-ns/op")
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	pipebench.Parent(b, []string{pipelineEnv + "=" + srv.Addr("openwire").String()}, 1024)
 }
 
 // runPipelineClients is the child process of BenchmarkQueuePipeline1KB:
@@ -126,33 +72,15 @@ func runPipelineClients(addr string, in io.Reader, out io.Writer) error {
 		MessageId: &wire.MessageId{ProducerId: pid},
 		Content:   make([]byte, 1024), MarshalledProperties: []byte{},
 	}}
-	fmt.Fprintln(out, "ready")
-	counts := bufio.NewScanner(in)
-	for counts.Scan() {
-		n, err := strconv.Atoi(strings.TrimSpace(counts.Text()))
-		if err != nil {
-			return fmt.Errorf("message count %q: %w", counts.Text(), err)
-		}
-		const window = 500
-		slots := make(chan struct{}, window)
-		done := make(chan error, 1)
-		go func() { done <- cons.consume(cid, n, slots) }()
-		for range n {
-			slots <- struct{}{}
+	return pipebench.Child(in, out,
+		func(int) error {
 			prod.cmdID++
 			msg.CommandId = prod.cmdID
 			msg.MessageId.ProducerSequenceId++
 			msg.Timestamp = time.Now().UnixMilli()
-			if err := prod.write(msg); err != nil {
-				return fmt.Errorf("send: %w", err)
-			}
-		}
-		if err := <-done; err != nil {
-			return err
-		}
-		fmt.Fprintln(out, "done", n)
-	}
-	return counts.Err()
+			return prod.write(msg)
+		},
+		func(n int, slots <-chan struct{}) error { return cons.consume(cid, n, slots) })
 }
 
 // benchConn is a raw OpenWire client connection for the benchmark.
