@@ -379,6 +379,14 @@ func (c *Conn) linkRequest(ctx context.Context, l *link, cmd wire.Command) (wire
 		c.forget(cl)
 		return nil, ctx.Err()
 	case <-l.done:
+		// The reader hands over a response before it closes the link, and
+		// select picks at random among ready cases: a broker that answers
+		// and then hangs up (a refused login) must still be heard.
+		select {
+		case r := <-cl.resp:
+			return r.cmd, r.err
+		default:
+		}
 		c.forget(cl)
 		return nil, l.err
 	}
