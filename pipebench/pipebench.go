@@ -12,12 +12,17 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// ClientProfileEnv names the environment variable that asks the client
+// process for a CPU profile.
+const ClientProfileEnv = "PIPEBENCH_CLIENT_CPUPROFILE"
 
 // Window is how many messages the child keeps in flight, so that the
 // queue stays short as in a steady-state load test.
@@ -70,11 +75,16 @@ func Parent(b *testing.B, env []string, msgBytes int) {
 	b.SetBytes(int64(msgBytes))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu, clientCPU := processCPU(), childCPU(cmd.Process.Pid)
 	round(b.N)
-	cpu = processCPU() - cpu
+	cpu, clientCPU = processCPU()-cpu, childCPU(cmd.Process.Pid)-clientCPU
 	b.StopTimer()
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "broker-cpu-ns/op")
+	// Which side is the limit: on a small machine client and broker share
+	// the cores, so a cheaper broker helps only while the client waits.
+	if clientCPU >= 0 {
+		b.ReportMetric(float64(clientCPU.Nanoseconds())/float64(b.N), "client-cpu-ns/op")
+	}
 }
 
 // processCPU is the user and system CPU time this process has used.
@@ -86,11 +96,55 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// childCPU is the user and system CPU time the client process has used, in
+// clock ticks turned into time; -1 when /proc cannot tell.
+func childCPU(pid int) time.Duration {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1
+	}
+	// The command name may hold spaces; the fields after it are fixed.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return -1
+	}
+	// utime and stime are fields 14 and 15 of the whole line; f starts at 3.
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times: 100 on every Linux
+// architecture Go supports.
+const clockTicks = 100
+
 // Child is the clients' side, once they are connected: for each round it
 // runs consume(n, slots) in a goroutine and send(i) for i in [0, n), each
 // send taking a slot from slots that consume gives back per message
 // received, so at most Window messages are in flight.
+//
+// With PIPEBENCH_CLIENT_CPUPROFILE set to a file name, the child writes a
+// CPU profile of itself there, to see what the clients spend their time on.
 func Child(in io.Reader, out io.Writer, send func(i int) error, consume func(n int, slots <-chan struct{}) error) error {
+	if name := os.Getenv(ClientProfileEnv); name != "" {
+		f, err := os.Create(name)
+		if err != nil {
+			return fmt.Errorf("client profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("client profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Fprintln(out, "ready")
 	counts := bufio.NewScanner(in)
 	for counts.Scan() {
