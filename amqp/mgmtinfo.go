@@ -16,12 +16,7 @@ type ChannelInfo struct {
 // then number. Only state guarded by locks is read: the rest of a channel
 // belongs to its connection's reader goroutine.
 func (s *Server) Channels() []ChannelInfo {
-	s.mu.Lock()
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
+	conns := s.conns.All()
 	var out []ChannelInfo
 	for _, c := range conns {
 		c.chMu.Lock()

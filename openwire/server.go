@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/junctionmq/junction/broker"
+	"github.com/junctionmq/junction/connset"
 	"github.com/junctionmq/junction/openwire/wire"
 )
 
@@ -46,11 +47,10 @@ type Server struct {
 	log      *slog.Logger
 	brokerID string
 
-	mu        sync.Mutex
-	conns     map[*conn]struct{}
+	conns connset.Set[*conn]
+
+	mu        sync.Mutex // guards clientIDs
 	clientIDs map[string]*conn
-	closed    bool
-	wg        sync.WaitGroup
 
 	temps tempRegistry
 	seq   atomic.Int64 // broker-originated message sequence
@@ -82,7 +82,6 @@ func NewServer(b *broker.Broker, cfg Config, log *slog.Logger) *Server {
 		cfg:       cfg,
 		log:       log.With("protocol", "openwire"),
 		brokerID:  fmt.Sprintf("ID:%s-%d-%d-0:1", host, os.Getpid(), time.Now().UnixMilli()),
-		conns:     map[*conn]struct{}{},
 		clientIDs: map[string]*conn{},
 		temps:     tempRegistry{dests: map[string]*tempDest{}},
 	}
@@ -90,39 +89,20 @@ func NewServer(b *broker.Broker, cfg Config, log *slog.Logger) *Server {
 
 // ServeConn runs one accepted connection until it ends.
 func (s *Server) ServeConn(nc net.Conn) {
-	c := newConn(s, nc)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.conns.Serve(newConn(s, nc), (*conn).serve) {
 		nc.Close()
-		return
 	}
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	c.serve()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
 }
 
 // Close closes every connection and waits for them. Like ActiveMQ at
 // shutdown it just closes the sockets: failover clients reconnect without
 // reporting an error.
 func (s *Server) Close() {
-	s.mu.Lock()
-	s.closed = true
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range s.conns.Close() {
 		c.closing.Store(true)
 		c.nc.Close()
 	}
-	s.wg.Wait()
+	s.conns.Wait()
 }
 
 // ConnectionInfo describes a connection for management.
@@ -142,10 +122,9 @@ type ConnectionInfo struct {
 
 // Connections returns a snapshot of the open connections.
 func (s *Server) Connections() []ConnectionInfo {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]ConnectionInfo, 0, len(s.conns))
-	for c := range s.conns {
+	conns := s.conns.All()
+	out := make([]ConnectionInfo, 0, len(conns))
+	for _, c := range conns {
 		out = append(out, c.info())
 	}
 	return out
@@ -154,19 +133,11 @@ func (s *Server) Connections() []ConnectionInfo {
 // CloseConnection closes the named connection; it reports whether it
 // existed.
 func (s *Server) CloseConnection(name, reason string) bool {
-	s.mu.Lock()
-	var target *conn
-	for c := range s.conns {
-		if c.name == name {
-			target = c
-		}
+	target, ok := s.conns.Find(func(c *conn) bool { return c.name == name })
+	if ok {
+		target.forceClose(reason)
 	}
-	s.mu.Unlock()
-	if target == nil {
-		return false
-	}
-	target.forceClose(reason)
-	return true
+	return ok
 }
 
 // claimClientID registers a client ID for c. A connection reusing the

@@ -3,10 +3,10 @@ package stomp
 import (
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/junctionmq/junction/broker"
+	"github.com/junctionmq/junction/connset"
 )
 
 // Config holds the server's limits.
@@ -24,10 +24,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 
-	mu     sync.Mutex
-	conns  map[*conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	conns connset.Set[*conn]
 }
 
 // NewServer returns a server for b.
@@ -44,41 +41,22 @@ func NewServer(b *broker.Broker, cfg Config, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{broker: b, cfg: cfg, log: log.With("protocol", "stomp"), conns: map[*conn]struct{}{}}
+	return &Server{broker: b, cfg: cfg, log: log.With("protocol", "stomp")}
 }
 
 // ServeConn runs one accepted connection until it ends.
 func (s *Server) ServeConn(nc net.Conn) {
-	c := newConn(s, nc)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.conns.Serve(newConn(s, nc), (*conn).serve) {
 		nc.Close()
-		return
 	}
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	c.serve()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
 }
 
 // Close sends every client an ERROR and closes the connections.
 func (s *Server) Close() {
-	s.mu.Lock()
-	s.closed = true
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range s.conns.Close() {
 		c.forceClose("broker shutdown")
 	}
-	s.wg.Wait()
+	s.conns.Wait()
 }
 
 // ConnectionInfo describes a connection for management.
@@ -93,10 +71,9 @@ type ConnectionInfo struct {
 
 // Connections returns a snapshot of the open connections.
 func (s *Server) Connections() []ConnectionInfo {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]ConnectionInfo, 0, len(s.conns))
-	for c := range s.conns {
+	conns := s.conns.All()
+	out := make([]ConnectionInfo, 0, len(conns))
+	for _, c := range conns {
 		out = append(out, c.info())
 	}
 	return out
@@ -104,16 +81,9 @@ func (s *Server) Connections() []ConnectionInfo {
 
 // CloseConnection closes the named connection.
 func (s *Server) CloseConnection(name, reason string) bool {
-	s.mu.Lock()
-	var target *conn
-	for c := range s.conns {
-		if c.name == name {
-			target = c
-		}
-	}
-	s.mu.Unlock()
-	if target != nil {
+	target, ok := s.conns.Find(func(c *conn) bool { return c.name == name })
+	if ok {
 		target.forceClose(reason)
 	}
-	return target != nil
+	return ok
 }
