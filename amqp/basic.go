@@ -65,7 +65,7 @@ func (ch *channel) consume(m *wire.BasicConsume) error {
 	}
 	priority := 0
 	if v, ok := m.Arguments["x-priority"]; ok {
-		n, ok := intArg(v)
+		n, ok := broker.IntValue(v)
 		if !ok {
 			return &wire.Error{Code: wire.PreconditionFailed, Text: fmt.Sprintf("invalid arg 'x-priority' for consumer: %v", v), ClassID: 60, MethodID: 20}
 		}

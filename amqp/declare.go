@@ -141,23 +141,3 @@ func generateTag() string {
 	_, _ = rand.Read(b[:])
 	return "amq.ctag-" + base64.RawURLEncoding.EncodeToString(b[:])
 }
-
-func intArg(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int8:
-		return int64(x), true
-	case uint8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case int64:
-		return x, true
-	}
-	return 0, false
-}

@@ -84,7 +84,7 @@ func makeDeadLetter(m *message.Message, q *Queue, reason, cause string, now time
 		t, ok := d.(message.Table)
 		if ok && sameString(t["queue"], q.name) && sameString(t["reason"], reason) {
 			// The same death again: count it and move it to the front.
-			n, _ := intValue(t["count"])
+			n, _ := IntValue(t["count"])
 			entry["count"] = n + 1
 			continue
 		}

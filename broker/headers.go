@@ -74,8 +74,8 @@ func matchHeaders(mode headersMatch, args, headers message.Table) bool {
 // does: numbers by value whatever their width, strings and byte strings by
 // content, everything else structurally.
 func valuesEqual(a, b any) bool {
-	if ia, ok := intValue(a); ok {
-		if ib, ok := intValue(b); ok {
+	if ia, ok := IntValue(a); ok {
+		if ib, ok := IntValue(b); ok {
 			return ia == ib
 		}
 	}
@@ -126,7 +126,10 @@ func valuesEqual(a, b any) bool {
 	return false
 }
 
-func intValue(v any) (int64, bool) {
+// IntValue reads an integer of any width from a header or argument table
+// (AMQP field tables carry int8 to int64, unsigned ones and Go ints after
+// conversion from other protocols).
+func IntValue(v any) (int64, bool) {
 	switch x := v.(type) {
 	case int8:
 		return int64(x), true
@@ -149,7 +152,7 @@ func intValue(v any) (int64, bool) {
 }
 
 func numberValue(v any) (float64, bool) {
-	if i, ok := intValue(v); ok {
+	if i, ok := IntValue(v); ok {
 		return float64(i), true
 	}
 	switch x := v.(type) {

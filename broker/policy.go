@@ -65,8 +65,8 @@ func (b *Broker) effectiveArgs(vhost, name string, own message.Table) message.Ta
 	}
 	for k, v := range own {
 		if pv, ok := p.Args[k]; ok && minWins[k] {
-			a, aok := intValue(v)
-			b, bok := intValue(pv)
+			a, aok := IntValue(v)
+			b, bok := IntValue(pv)
 			if aok && bok && b < a {
 				continue
 			}

@@ -57,25 +57,25 @@ func parseQueueArgs(name string, args message.Table) (queueConfig, error) {
 	for k, v := range args {
 		switch k {
 		case "x-message-ttl":
-			n, ok := intValue(v)
+			n, ok := IntValue(v)
 			if !ok || n < 0 || n > math.MaxUint32 {
 				return cfg, bad(k, v, "must be a non-negative integer")
 			}
 			cfg.messageTTL = n
 		case "x-expires":
-			n, ok := intValue(v)
+			n, ok := IntValue(v)
 			if !ok || n <= 0 || n > math.MaxUint32 {
 				return cfg, bad(k, v, "must be a positive integer")
 			}
 			cfg.expires = n
 		case "x-max-length":
-			n, ok := intValue(v)
+			n, ok := IntValue(v)
 			if !ok || n < 0 {
 				return cfg, bad(k, v, "must be a non-negative integer")
 			}
 			cfg.maxLength = n
 		case "x-max-length-bytes":
-			n, ok := intValue(v)
+			n, ok := IntValue(v)
 			if !ok || n < 0 {
 				return cfg, bad(k, v, "must be a non-negative integer")
 			}
@@ -105,7 +105,7 @@ func parseQueueArgs(name string, args message.Table) (queueConfig, error) {
 			}
 			cfg.dlrk, cfg.hasDLRK = s, true
 		case "x-max-priority":
-			n, ok := intValue(v)
+			n, ok := IntValue(v)
 			if !ok || n < 0 || n > maxPriorityLimit {
 				return cfg, bad(k, v, fmt.Sprintf("must be an integer between 0 and %d", maxPriorityLimit))
 			}
