@@ -21,6 +21,13 @@ func (ch *channel) qos(m *wire.BasicQos) error {
 	} else {
 		ch.prefetchCount, ch.prefetchSize = int(m.PrefetchCount), int64(m.PrefetchSize)
 	}
+	ch.mu.Lock()
+	if m.Global {
+		ch.settings.GlobalPrefetchCount = int(m.PrefetchCount)
+	} else {
+		ch.settings.PrefetchCount = int(m.PrefetchCount)
+	}
+	ch.mu.Unlock()
 	ch.conn.writeMethod(ch.id, &wire.BasicQosOK{})
 	return nil
 }
@@ -235,6 +242,9 @@ func (ch *channel) txSelect(m *wire.TxSelect) error {
 	}
 	if ch.tx == nil {
 		ch.tx = broker.NewTx(ch.conn.client)
+		ch.mu.Lock()
+		ch.settings.Transactional = true
+		ch.mu.Unlock()
 	}
 	ch.conn.writeMethod(ch.id, &wire.TxSelectOK{})
 	return nil

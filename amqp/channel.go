@@ -45,6 +45,9 @@ type channel struct {
 	nextTag   uint64
 	unacked   unackedList
 	released  bool
+	// settings is what management shows of qos and the channel's mode; the
+	// fields it mirrors belong to the reader goroutine.
+	settings ChannelSettings
 }
 
 func newChannel(c *conn, id uint16) *channel {

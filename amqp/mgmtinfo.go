@@ -10,6 +10,17 @@ type ChannelInfo struct {
 	// tell which channel a broker.Consumer belongs to.
 	ConsumerTags []string
 	Unacked      int
+	ChannelSettings
+}
+
+// ChannelSettings are what a client chose for its channel: basic.qos
+// prefetch counts (per consumer, and global when the client asked for a
+// shared limit), publisher confirms and transactions.
+type ChannelSettings struct {
+	PrefetchCount       int
+	GlobalPrefetchCount int
+	Confirm             bool
+	Transactional       bool
 }
 
 // Channels returns a snapshot of every open channel, by connection name
@@ -32,6 +43,7 @@ func (s *Server) Channels() []ChannelInfo {
 				ci.ConsumerTags = append(ci.ConsumerTags, tag)
 			}
 			ci.Unacked = ch.unacked.count
+			ci.ChannelSettings = ch.settings
 			ch.mu.Unlock()
 			sort.Strings(ci.ConsumerTags)
 			out = append(out, ci)

@@ -371,6 +371,9 @@ func (ch *channel) confirmSelect(m *wire.ConfirmSelect) error {
 	}
 	ch.conn.startConfirmFlusher()
 	ch.confirm.enabled = true
+	ch.mu.Lock()
+	ch.settings.Confirm = true
+	ch.mu.Unlock()
 	if !m.NoWait {
 		ch.conn.writeMethod(ch.id, &wire.ConfirmSelectOK{})
 	}

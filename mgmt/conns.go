@@ -205,6 +205,11 @@ type channelJSON struct {
 	ConsumerCount          int               `json:"consumer_count"`
 	MessagesUnacknowledged int               `json:"messages_unacknowledged"`
 	State                  string            `json:"state"`
+	// AMQP channel settings, as RabbitMQ shows them; zero elsewhere.
+	PrefetchCount       int  `json:"prefetch_count"`
+	GlobalPrefetchCount int  `json:"global_prefetch_count"`
+	Confirm             bool `json:"confirm"`
+	Transactional       bool `json:"transactional"`
 }
 
 type connectionDetails struct {
@@ -239,6 +244,8 @@ func (a *API) channels(conns []connection) []channelJSON {
 			}
 			j := mk(c, int(ch.Number))
 			j.ConsumerCount, j.MessagesUnacknowledged = len(ch.ConsumerTags), ch.Unacked
+			j.PrefetchCount, j.GlobalPrefetchCount = ch.PrefetchCount, ch.GlobalPrefetchCount
+			j.Confirm, j.Transactional = ch.Confirm, ch.Transactional
 			out = append(out, j)
 		}
 	}

@@ -210,6 +210,55 @@ func TestChannelsAndConsumersShowTheConsumingChannel(t *testing.T) {
 	}
 }
 
+func TestChannelsShowQosConfirmAndTransactionSettings(t *testing.T) {
+	b := start(t, nil)
+	g := guest(t, b)
+	c := dial(t, b, "settings-app")
+	if _, err := c.Channel(); err != nil { // 1: nothing chosen
+		t.Fatal(err)
+	}
+	qos, err := c.Channel() // 2: per-consumer and global prefetch
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := qos.Qos(25, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := qos.Qos(100, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	confirming, err := c.Channel() // 3: publisher confirms
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := confirming.Confirm(false); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := c.Channel() // 4: transactional
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Tx(); err != nil {
+		t.Fatal(err)
+	}
+	var chans []obj
+	g.get("/api/channels", &chans)
+	if len(chans) != 4 {
+		t.Fatalf("channels = %v, want 4", chans)
+	}
+	want := []struct {
+		prefetch, global int
+		confirm, tx      bool
+	}{{0, 0, false, false}, {25, 100, false, false}, {0, 0, true, false}, {0, 0, false, true}}
+	for i, w := range want {
+		ch := chans[i]
+		if num(t, ch, "number") != i+1 || num(t, ch, "prefetch_count") != w.prefetch || num(t, ch, "global_prefetch_count") != w.global ||
+			ch["confirm"] != w.confirm || ch["transactional"] != w.tx {
+			t.Errorf("channel %d = %v, want prefetch %v, global %v, confirm %v, transactional %v", i+1, ch, w.prefetch, w.global, w.confirm, w.tx)
+		}
+	}
+}
+
 func TestClosedConnectionsLeaveTheList(t *testing.T) {
 	b := start(t, nil)
 	g := guest(t, b)
