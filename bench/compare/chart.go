@@ -69,9 +69,21 @@ func flowClients(rows []Row) map[string][]string {
 	return out
 }
 
+// chartClientNames are the chart's names of load generators whose name
+// without its detail would not tell them apart: both AMQP clients run in
+// junction-perf.
+var chartClientNames = map[string]string{
+	amqpPerfName:     "amqp091-go",
+	amqpLeanPerfName: "lean client",
+}
+
 // shortClient is a load generator's name without its parenthesised
-// detail: "JmsPerf", "junction-perf".
+// detail: "JmsPerf", "junction-perf"; for the AMQP clients, the client
+// library that tells them apart.
 func shortClient(name string) string {
+	if short, ok := chartClientNames[name]; ok {
+		return short
+	}
 	short, _, _ := strings.Cut(name, " (")
 	return short
 }

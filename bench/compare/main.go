@@ -9,11 +9,14 @@
 //	go run ./bench/compare -scenarios fanout,restart -brokers junction,rabbitmq
 //	go run ./bench/compare -from /tmp/junction-compare.X/results.json   # re-render only
 //	go run ./bench/compare -openwire-client go   # OpenWire through the Go client only
+//	go run ./bench/compare -amqp-client amqp091,lean   # AMQP under amqp091-go and the lean client
 //
 // OpenWire runs under two load generators by default, JmsPerf on ActiveMQ's
 // Java client and junction-perf's Go client, each row labelled with its
 // load generator; Junction is only ever compared with another broker
-// driven by the same one.
+// driven by the same one. AMQP likewise runs under amqp091-go by default
+// and, with -amqp-client lean, under junction-perf's lean client
+// (-protocol amqp-lean), whose rows are labelled as such.
 //
 // See bench/compare/README.md for what each scenario runs per broker.
 package main
@@ -41,6 +44,8 @@ type config struct {
 	scenarios, brokers, protocols []string
 	// openwireClients are "java" and/or "go", in the order they run.
 	openwireClients []string
+	// amqpClients are "amqp091" and/or "lean", in the order they run.
+	amqpClients     []string
 	duration        time.Duration
 	repeat          int
 	idleConns       int
@@ -68,7 +73,7 @@ func main() {
 // parseArgs reads the command line into a validated config.
 func parseArgs(args []string) (*config, error) {
 	var c config
-	var scen, brok, prot, owc string
+	var scen, brok, prot, owc, amc string
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.StringVar(&c.repo, "repo", ".", "Junction source tree (built into the work directory)")
 	fs.StringVar(&c.work, "work", "", "scratch directory: binaries, broker data and logs, results.json (default a new /tmp/junction-compare.*)")
@@ -85,6 +90,7 @@ func parseArgs(args []string) (*config, error) {
 	fs.IntVar(&c.idleConns, "idle-connections", 1000, "idle connections for the memory scenario")
 	fs.IntVar(&c.restartMsgs, "restart-messages", 1000000, "persistent 1 KB messages queued before the timed restart")
 	fs.StringVar(&owc, "openwire-client", "java,go", "OpenWire load generators, comma-separated, each giving rows of its own: java (bench/jms/run.sh, JmsPerf on ActiveMQ's Java client; jms is accepted too) and go (junction-perf -protocol openwire)")
+	fs.StringVar(&amc, "amqp-client", "amqp091", "AMQP load generators, comma-separated, each giving rows of its own: amqp091 (junction-perf -protocol amqp, on amqp091-go) and lean (junction-perf -protocol amqp-lean, the lean client that batches publishes into 64 KiB writes)")
 	fs.StringVar(&c.openwireURLTmpl, "openwire-go-url", "tcp://127.0.0.1:%d", "the -uri junction-perf's Go OpenWire client gets, %d is the port")
 	fs.StringVar(&c.note, "note", "", "a sentence for the top of the report (a quick run adds its own)")
 	if err := fs.Parse(args); err != nil {
@@ -110,6 +116,7 @@ func parseArgs(args []string) (*config, error) {
 	c.brokers = splitList(brok)
 	c.protocols = splitList(prot)
 	c.openwireClients = splitList(owc)
+	c.amqpClients = splitList(amc)
 	if scen == "all" {
 		c.scenarios = scenarioKeys()
 	} else {
@@ -163,6 +170,9 @@ func validate(c *config) error {
 		return err
 	}
 	c.openwireClients = clients
+	if c.amqpClients, err = amqpClientKeys(c.amqpClients); err != nil {
+		return err
+	}
 	if !strings.Contains(c.openwireURLTmpl, "%d") {
 		return fmt.Errorf("-openwire-go-url %q: want a %%d for the port", c.openwireURLTmpl)
 	}
@@ -187,6 +197,31 @@ func openwireClientKeys(given []string) ([]string, error) {
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("-openwire-client is empty: want java, go or both (java,go)")
+	}
+	return out, nil
+}
+
+// amqpClientKeys normalises -amqp-client: "amqp091-go" is accepted for
+// "amqp091" and "amqp-lean" for "lean", duplicates collapse, and at least
+// one is required so that -protocols amqp always has a load generator.
+func amqpClientKeys(given []string) ([]string, error) {
+	var out []string
+	for _, k := range given {
+		switch k {
+		case "amqp091-go":
+			k = "amqp091"
+		case "amqp-lean":
+			k = "lean"
+		}
+		if k != "amqp091" && k != "lean" {
+			return nil, fmt.Errorf("-amqp-client %q: want amqp091, lean or both (amqp091,lean)", k)
+		}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-amqp-client is empty: want amqp091, lean or both (amqp091,lean)")
 	}
 	return out, nil
 }

@@ -72,8 +72,8 @@ func renderMarkdown(rep *Report, chart string) string {
 	w("- **Junction**: built from this tree (`go build ./cmd/junction`), default configuration (`config.Default()`: data directory on the disk above, paging window of the default size), AMQP, OpenWire and STOMP listeners on 127.0.0.1, management HTTP off.\n")
 	w("- **RabbitMQ**: Debian's `rabbitmq-server` as a throwaway node run as user `rabbitmq` with its own epmd and distribution ports, mnesia and logs in the work directory, default configuration plus the `rabbitmq_stomp` plugin (`stomp.listeners.tcp.1 = 127.0.0.1:PORT`); classic queues. RSS is the `beam.smp` process.\n")
 	w("- **ActiveMQ**: 5.17 from Debian's jars via `bench/compare/CompareBroker.java`: the configuration of `bench/jms/BenchBroker` (Debian's stock instance: KahaDB, all defaults, no authentication) plus a STOMP connector; JVM `-Xmx1g`.\n")
-	w("- **Load generators**: AMQP and STOMP: `junction-perf` (this tree; amqp091-go, and STOMP 1.2 framed with go-stomp). OpenWire: %s. Each OpenWire row names its load generator, and Junction's ratio is always to another broker under the same one. Every message carries its send time; latency is end to end, in the consumer.\n\n",
-		openwireGenerators(rep.Rows))
+	w("- **Load generators**: AMQP: %s. STOMP: `junction-perf` (this tree; STOMP 1.2 framed with go-stomp). OpenWire: %s. Each AMQP and OpenWire row names its load generator, and Junction's ratio is always to another broker under the same one. Every message carries its send time; latency is end to end, in the consumer.\n\n",
+		amqpGenerators(rep.Rows), openwireGenerators(rep.Rows))
 
 	for _, s := range scenarios() {
 		rows := rowsOf(rep.Rows, s.Key)
@@ -127,6 +127,28 @@ func openwireGenerators(rows []Row) string {
 		return goc + " only (`-openwire-client go`)"
 	}
 	return "both " + java + " and " + goc
+}
+
+// amqpGenerators describes the AMQP load generators whose rows the
+// report holds; a report without AMQP rows, or one from before the lean
+// client existed, names amqp091-go alone.
+func amqpGenerators(rows []Row) string {
+	std := "`junction-perf -protocol amqp` (this tree; amqp091-go, which writes each publish with its own write(2))"
+	lean := "`junction-perf -protocol amqp-lean` (this tree's lean client, `bench/amqplean*.go`: publishes batched into 64 KiB writes, acks into one write per read batch; rows \"" + amqpLeanPerfName + "\")"
+	var std091, leanSeen bool
+	for _, r := range rows {
+		if r.Protocol == "amqp" {
+			std091 = std091 || r.Client == amqpPerfName
+			leanSeen = leanSeen || r.Client == amqpLeanPerfName
+		}
+	}
+	switch {
+	case leanSeen && std091:
+		return "both " + std + " and " + lean
+	case leanSeen:
+		return lean + " only (`-amqp-client lean`)"
+	}
+	return std
 }
 
 // junctionRow finds Junction's row measured the same way as r: same

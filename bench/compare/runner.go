@@ -73,7 +73,7 @@ func newRunner(ctx context.Context, c *config, logf func(string, ...any)) (*runn
 			return nil, fmt.Errorf("go build ./%s: %w: %s", pkg, err, out)
 		}
 	}
-	r.clients = loadGenerators(r.perf, filepath.Join(c.repo, "bench/jms/run.sh"), c.openwireClients, c.openwireURLTmpl)
+	r.clients = loadGenerators(r.perf, filepath.Join(c.repo, "bench/jms/run.sh"), c.amqpClients, c.openwireClients, c.openwireURLTmpl)
 	for _, name := range c.brokers {
 		switch name {
 		case "junction":

@@ -144,19 +144,28 @@ func (c client) skipReason(s Scenario) string {
 // Load generator names, as the report's "load generator" column shows them.
 const (
 	amqpPerfName     = "junction-perf (amqp091-go)"
+	amqpLeanPerfName = "junction-perf (lean client, -protocol amqp-lean)"
 	stompPerfName    = "junction-perf (STOMP 1.2)"
 	openwirePerfName = "junction-perf (client/openwire)"
 	jmsPerfName      = "JmsPerf (activemq-client 5.17)"
 )
 
 // loadGenerators maps each protocol to the clients that drive it, in run
-// order. perf is the junction-perf binary, runSH bench/jms/run.sh,
-// openwire the -openwire-client keys ("java", "go") and goURL the
-// -openwire-go-url template.
-func loadGenerators(perf, runSH string, openwire []string, goURL string) map[string][]client {
+// order. perf is the junction-perf binary, runSH bench/jms/run.sh, amqp
+// the -amqp-client keys ("amqp091", "lean"), openwire the
+// -openwire-client keys ("java", "go") and goURL the -openwire-go-url
+// template.
+func loadGenerators(perf, runSH string, amqp, openwire []string, goURL string) map[string][]client {
 	m := map[string][]client{
-		"amqp":  {{name: amqpPerfName, args: perfArgs(perf, "amqp"), idleArgs: perfIdleArgs(perf, "amqp")}},
 		"stomp": {{name: stompPerfName, args: perfArgs(perf, "stomp"), idleArgs: perfIdleArgs(perf, "stomp")}},
+	}
+	for _, k := range amqp {
+		switch k {
+		case "amqp091":
+			m["amqp"] = append(m["amqp"], client{name: amqpPerfName, args: perfArgs(perf, "amqp"), idleArgs: perfIdleArgs(perf, "amqp")})
+		case "lean":
+			m["amqp"] = append(m["amqp"], client{name: amqpLeanPerfName, args: perfArgs(perf, "amqp-lean"), idleArgs: perfIdleArgs(perf, "amqp-lean")})
+		}
 	}
 	for _, k := range openwire {
 		switch k {

@@ -121,7 +121,7 @@ func TestOpenWireClientFlagAcceptsEitherBothOrTheOldJMSName(t *testing.T) {
 }
 
 func TestLoadGeneratorsGiveOpenWireOneClientPerKeyInOrder(t *testing.T) {
-	gens := loadGenerators("perf", "run.sh", []string{"java", "go"}, "tcp://127.0.0.1:%d?jms.userName=u")
+	gens := loadGenerators("perf", "run.sh", []string{"amqp091"}, []string{"java", "go"}, "tcp://127.0.0.1:%d?jms.userName=u")
 	var names []string
 	for _, p := range []string{"amqp", "openwire", "stomp"} {
 		for _, c := range gens[p] {
@@ -159,7 +159,7 @@ func TestLoadGeneratorsGiveOpenWireOneClientPerKeyInOrder(t *testing.T) {
 			t.Errorf("JmsPerf on %s: skip reason %q, want one containing %q", key, why, want)
 		}
 	}
-	if only := loadGenerators("perf", "run.sh", []string{"go"}, "tcp://h:%d")["openwire"]; len(only) != 1 || only[0].name != openwirePerfName {
+	if only := loadGenerators("perf", "run.sh", []string{"amqp091"}, []string{"go"}, "tcp://h:%d")["openwire"]; len(only) != 1 || only[0].name != openwirePerfName {
 		t.Errorf("-openwire-client go: OpenWire clients %d, want the Go client alone", len(only))
 	}
 }
@@ -185,7 +185,7 @@ func TestPlanRunsEveryOpenWireLoadGeneratorOnEveryOpenWireBroker(t *testing.T) {
 		fakeBroker{"rabbitmq", map[string]string{"amqp": "amqp://r", "stomp": "stomp://r"}},
 		fakeBroker{"activemq", map[string]string{"openwire": "tcp://a:2", "stomp": "stomp://a"}},
 	}
-	gens := loadGenerators("perf", "run.sh", []string{"java", "go"}, "tcp://127.0.0.1:%d")
+	gens := loadGenerators("perf", "run.sh", []string{"amqp091"}, []string{"java", "go"}, "tcp://127.0.0.1:%d")
 	var got []string
 	for _, k := range plan(brokers, []string{"fanout", "small-transient", "restart"}, []string{"openwire", "amqp"}, gens) {
 		got = append(got, strings.Join([]string{k.b.Name(), k.s.Key, k.protocol, k.cl.name}, " / "))

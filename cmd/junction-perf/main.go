@@ -20,7 +20,7 @@ import (
 func main() {
 	var o bench.Options
 	flag.StringVar(&o.URL, "uri", "amqp://guest:guest@127.0.0.1:5672/", "broker URI")
-	flag.StringVar(&o.Protocol, "protocol", "amqp", "protocol: amqp, stomp (stomp://user:pass@host:port/) or openwire (tcp://host:61616)")
+	flag.StringVar(&o.Protocol, "protocol", "amqp", "protocol: amqp (amqp091-go), amqp-lean (a minimal AMQP 0-9-1 client of our own: one channel, PLAIN, no TLS), stomp (stomp://user:pass@host:port/) or openwire (tcp://host:61616)")
 	flag.IntVar(&o.Producers, "producers", 1, "producers (one connection each)")
 	flag.IntVar(&o.Consumers, "consumers", 1, "consumers (one connection each)")
 	flag.IntVar(&o.Queues, "queues", 1, "queues (producers and consumers spread over them)")
