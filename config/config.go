@@ -52,6 +52,12 @@ type Limits struct {
 	// producer flow control; an AMQP publisher's connection stops reading
 	// for up to 50 ms at a time, RabbitMQ's connection flow state.
 	DestinationMemoryLimit Size `toml:"destination_memory_limit"`
+	// GCHeapFloor lets the Go heap grow to this size before the garbage
+	// collector runs, however little of it is live (default 64MiB; 0 turns
+	// it off, leaving GOGC alone). Small transient messages otherwise make
+	// the collector run hundreds of times a second; above the floor GOGC
+	// applies as usual.
+	GCHeapFloor Size `toml:"gc_heap_floor"`
 }
 
 // MemoryLimit returns the memory alarm threshold in bytes (0 = off).
@@ -151,7 +157,7 @@ func Default() Config {
 			HandshakeTimeout: Duration{10 * time.Second},
 		},
 		Log:     Log{Level: "info", Format: "text"},
-		Limits:  Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20},
+		Limits:  Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20, GCHeapFloor: 64 << 20},
 		Metrics: Metrics{MaxQueueLabels: DefaultMaxQueueLabels},
 		Store:   Store{SegmentSize: 64 << 20, Linger: Duration{time.Millisecond}},
 	}

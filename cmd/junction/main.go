@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/junctionmq/junction/config"
+	"github.com/junctionmq/junction/gcfloor"
 	"github.com/junctionmq/junction/server"
 )
 
@@ -107,6 +108,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 			}
 		}()
 	}
+	defer gcfloor.Start(uint64(cfg.Limits.GCHeapFloor))()
 	s, err := server.New(cfg, log)
 	if err != nil {
 		return err
