@@ -62,7 +62,7 @@ func newChannel(c *conn, id uint16) *channel {
 // channelMethod routes a method to its channel, enforcing the channel life
 // cycle.
 func (c *conn) channelMethod(id uint16, m wire.Method) error {
-	ch := c.channels[id]
+	ch := c.openChannel(id)
 	if ch == nil {
 		if _, ok := m.(*wire.ChannelOpen); !ok {
 			return &wire.Error{Code: wire.ChannelError, Text: fmt.Sprintf("expected 'channel.open' on channel %d, got %s", id, m.MethodName()), ClassID: m.ClassID(), MethodID: m.MethodID()}
@@ -114,11 +114,29 @@ func (c *conn) channelResult(ch *channel, m wire.Method, err error) error {
 	return nil
 }
 
+// openChannel returns channel id, or nil if it is not open. A publisher
+// sends three frames per message (method, header, body) on the same
+// channel, so remembering the last one found spares most map lookups
+// (hashing the channel number was 4% of broker CPU with 16 B messages).
+func (c *conn) openChannel(id uint16) *channel {
+	if ch := c.lastCh; ch != nil && ch.id == id {
+		return ch
+	}
+	ch := c.channels[id]
+	if ch != nil {
+		c.lastCh = ch
+	}
+	return ch
+}
+
 func (c *conn) removeChannel(id uint16) {
 	c.chMu.Lock()
 	ch := c.channels[id]
 	delete(c.channels, id)
 	c.chMu.Unlock()
+	if c.lastCh == ch {
+		c.lastCh = nil
+	}
 	if ch != nil {
 		ch.release()
 	}

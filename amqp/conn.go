@@ -62,6 +62,7 @@ type conn struct {
 
 	chMu     sync.Mutex // guards channels for readers outside serve
 	channels map[uint16]*channel
+	lastCh   *channel // the channel openChannel found last (serve only)
 
 	block       blockState
 	confirmOnce sync.Once
@@ -272,6 +273,7 @@ func (c *conn) teardown() {
 		}
 		c.channels = map[uint16]*channel{}
 		c.chMu.Unlock()
+		c.lastCh = nil
 		for _, ch := range chans {
 			ch.release()
 		}
@@ -353,7 +355,7 @@ func (c *conn) frame(f wire.Frame) error {
 		if f.Channel == 0 {
 			return &wire.Error{Code: wire.CommandInvalid, Text: "content frame on channel 0"}
 		}
-		ch := c.channels[f.Channel]
+		ch := c.openChannel(f.Channel)
 		if ch == nil {
 			return &wire.Error{Code: wire.ChannelError, Text: fmt.Sprintf("expected 'channel.open' on channel %d", f.Channel)}
 		}
@@ -372,7 +374,7 @@ func (c *conn) methodDecodeError(channel uint16, err error) error {
 	if !errors.As(err, &we) {
 		return &wire.Error{Code: wire.SyntaxError, Text: err.Error()}
 	}
-	if ch := c.channels[channel]; ch != nil && ch.closing {
+	if ch := c.openChannel(channel); ch != nil && ch.closing {
 		// A channel waiting for close-ok ignores what it cannot read.
 		return nil
 	}

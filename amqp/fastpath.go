@@ -24,7 +24,7 @@ func (c *conn) fastMethod(f wire.Frame) (bool, error) {
 	if f.Channel == 0 || len(p) < 4 {
 		return false, nil
 	}
-	ch := c.channels[f.Channel]
+	ch := c.openChannel(f.Channel)
 	if ch == nil || ch.closing || ch.publish != nil {
 		return false, nil
 	}
