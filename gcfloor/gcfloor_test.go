@@ -19,7 +19,7 @@ func TestPercentPutsTheNextGoalAtTheFloor(t *testing.T) {
 		{floor: 64 << 20, live: 40 << 20, base: 50, want: 60},
 		{floor: 64 << 20, live: 3 << 20, base: 100, want: 1600},
 		{floor: 64 << 20, live: 1 << 10, base: 100, want: 1600}, // the runtime scales its 4 MB minimum goal by the percent
-		{floor: 64 << 20, live: 0, base: 100, want: 100}, // no cycle has measured yet
+		{floor: 64 << 20, live: 0, base: 100, want: 100},        // no cycle has measured yet
 	} {
 		if got := Percent(c.floor, c.live, c.base); got != c.want {
 			t.Errorf("Percent(floor %d, live %d, base %d) = %d, want %d", c.floor, c.live, c.base, got, c.want)
