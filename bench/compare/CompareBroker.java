@@ -6,7 +6,8 @@ import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 /**
  * ActiveMQ 5.17 for the side-by-side comparison: the configuration of
  * bench/jms/BenchBroker (Debian's stock instance: KahaDB under DIR, every other
- * setting at its default, no authentication) with a STOMP connector beside the
+ * setting at its default except the memory limit, no authentication) with a
+ * STOMP connector beside the
  * OpenWire one, both on loopback. The compare program starts it, waits for both
  * ports and stops it with SIGTERM (the broker's shutdown hook closes KahaDB).
  *
@@ -26,6 +27,10 @@ public final class CompareBroker {
         KahaDBPersistenceAdapter store = new KahaDBPersistenceAdapter();
         store.setDirectory(new File(dir, "kahadb"));
         broker.setPersistenceAdapter(store);
+        // As ActiveMQ's own conf/activemq.xml: BrokerService's default of 1 GiB
+        // equals our -Xmx1g, and four producers outrunning four consumers ran
+        // the JVM out of memory instead of into producer flow control.
+        broker.getSystemUsage().getMemoryUsage().setPercentOfJvmHeap(70);
         broker.addConnector("tcp://127.0.0.1:" + Integer.parseInt(args[0]));
         broker.addConnector("stomp://127.0.0.1:" + Integer.parseInt(args[1]));
         broker.start();

@@ -334,7 +334,8 @@ func (r *rabbitBroker) wipe()        { os.RemoveAll(r.dir) }
 
 // activeMQBroker is ActiveMQ 5.17 (Debian's jars) through CompareBroker:
 // BenchBroker's configuration (Debian's stock instance: KahaDB, defaults,
-// no authentication) plus a STOMP connector, JVM -Xmx1g.
+// no authentication; memory limit 70% of the heap as in ActiveMQ's own
+// activemq.xml) plus a STOMP connector, JVM -Xmx1g.
 type activeMQBroker struct {
 	classpath, dir     string
 	openwire, stompPrt int

@@ -71,7 +71,7 @@ func renderMarkdown(rep *Report, chart string) string {
 	w("## Brokers and settings\n\n")
 	w("- **Junction**: built from this tree (`go build ./cmd/junction`), default configuration (`config.Default()`: data directory on the disk above, paging window of the default size), AMQP, OpenWire and STOMP listeners on 127.0.0.1, management HTTP off.\n")
 	w("- **RabbitMQ**: Debian's `rabbitmq-server` as a throwaway node run as user `rabbitmq` with its own epmd and distribution ports, mnesia and logs in the work directory, default configuration plus the `rabbitmq_stomp` plugin (`stomp.listeners.tcp.1 = 127.0.0.1:PORT`); classic queues. RSS is the `beam.smp` process.\n")
-	w("- **ActiveMQ**: 5.17 from Debian's jars via `bench/compare/CompareBroker.java`: the configuration of `bench/jms/BenchBroker` (Debian's stock instance: KahaDB, all defaults, no authentication) plus a STOMP connector; JVM `-Xmx1g`.\n")
+	w("- **ActiveMQ**: 5.17 from Debian's jars via `bench/compare/CompareBroker.java`: the configuration of `bench/jms/BenchBroker` (Debian's stock instance: KahaDB, all defaults, no authentication; memory limit 70%% of the heap, as in ActiveMQ's own `conf/activemq.xml`, since the 1 GiB default equals the heap) plus a STOMP connector; JVM `-Xmx1g`.\n")
 	w("- **Load generators**: AMQP: %s. STOMP: `junction-perf` (this tree; STOMP 1.2 framed with go-stomp). OpenWire: %s. Each AMQP and OpenWire row names its load generator, and Junction's ratio is always to another broker under the same one. Every message carries its send time; latency is end to end, in the consumer.\n\n",
 		amqpGenerators(rep.Rows), openwireGenerators(rep.Rows))
 

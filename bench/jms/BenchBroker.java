@@ -7,7 +7,10 @@ import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 /**
  * An ActiveMQ 5.17 broker configured as Debian's stock instance
  * (/etc/activemq/instances-available/main/activemq.xml): KahaDB in DIR, one OpenWire
- * connector on loopback, every other setting at its default, no authentication.
+ * connector on loopback, every other setting at its default, no authentication,
+ * except the memory limit: 70% of the JVM heap, as ActiveMQ's own
+ * conf/activemq.xml sets it (the BrokerService default of 1 GiB is more than
+ * the heap, so a producer outrunning its consumer ends in OutOfMemoryError).
  * Prints {@code READY tcp://127.0.0.1:PORT} and runs until killed.
  *
  * <pre>java -cp CLASSES:/usr/share/activemq/lib/* BenchBroker PORT DIR</pre>
@@ -25,6 +28,7 @@ public final class BenchBroker {
         KahaDBPersistenceAdapter kaha = new KahaDBPersistenceAdapter();
         kaha.setDirectory(new File(args[1], "kahadb"));
         b.setPersistenceAdapter(kaha);
+        b.getSystemUsage().getMemoryUsage().setPercentOfJvmHeap(70);
         TransportConnector c = b.addConnector("tcp://127.0.0.1:" + Integer.parseInt(args[0]));
         b.start();
         b.waitUntilStarted();
