@@ -19,16 +19,27 @@ func (amqpDriver) queue(o *Options, id int) string {
 	return fmt.Sprintf("%s-%d", o.QueuePrefix, id%o.Queues)
 }
 
+// dialChannel opens a connection and one channel on it; the caller closes
+// the connection, which closes the channel.
+func dialChannel(url string) (*amqp.Connection, *amqp.Channel, error) {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, ch, nil
+}
+
 func (d amqpDriver) Setup(ctx context.Context, o *Options) error {
-	conn, err := amqp.Dial(o.URL)
+	conn, ch, err := dialChannel(o.URL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
 	declare := func(name string) error {
 		_, err := ch.QueueDeclare(name, o.Persistent, false, false, false, nil)
 		if err != nil {
@@ -60,15 +71,11 @@ func (d amqpDriver) Setup(ctx context.Context, o *Options) error {
 }
 
 func (d amqpDriver) Teardown(o *Options) error {
-	conn, err := amqp.Dial(o.URL)
+	conn, ch, err := dialChannel(o.URL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
 	n := o.Queues
 	if o.Fanout {
 		n = o.Consumers
@@ -81,15 +88,11 @@ func (d amqpDriver) Teardown(o *Options) error {
 }
 
 func (d amqpDriver) Produce(ctx context.Context, o *Options, id int, next func() []byte, sent func()) error {
-	conn, err := amqp.Dial(o.URL)
+	conn, ch, err := dialChannel(o.URL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
 	exchange, key := "", d.queue(o, id)
 	if o.Fanout {
 		exchange, key = o.QueuePrefix+"-fanout", ""
@@ -157,17 +160,12 @@ func (d amqpDriver) Produce(ctx context.Context, o *Options, id int, next func()
 }
 
 func (d amqpDriver) Consume(ctx context.Context, o *Options, id int, ready func(), got func([]byte)) error {
-	conn, err := amqp.Dial(o.URL)
+	conn, ch, err := dialChannel(o.URL)
 	if err != nil {
 		ready()
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		ready()
-		return err
-	}
 	if !o.AutoAck && o.Prefetch > 0 {
 		if err := ch.Qos(o.Prefetch, 0, false); err != nil {
 			ready()

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/junctionmq/junction/servertest"
-	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // leanURL is an in-process Junction's AMQP URL, or AMQPLEAN_TEST_URL
@@ -86,15 +85,11 @@ type depthDriver struct {
 }
 
 func (d *depthDriver) Teardown(o *Options) error {
-	conn, err := amqp.Dial(d.url)
+	conn, ch, err := dialChannel(d.url)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
 	for i := range o.Queues {
 		q, err := ch.QueueDeclarePassive(amqpDriver{}.queue(o, i), o.Persistent, false, false, false, nil)
 		if err != nil {

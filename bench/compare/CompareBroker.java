@@ -5,10 +5,9 @@ import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 
 /**
  * ActiveMQ 5.17 for the side-by-side comparison: the configuration of
- * bench/jms/BenchBroker (Debian's stock instance: KahaDB under DIR, every other
- * setting at its default except the memory limit, no authentication) with a
- * STOMP connector beside the
- * OpenWire one, both on loopback. The compare program starts it, waits for both
+ * bench/jms/BenchBroker (Debian's stock instance: KahaDB under DIR, no
+ * authentication, defaults but for the memory limit) with a STOMP connector
+ * beside the OpenWire one, both on loopback. The compare program starts it, waits for both
  * ports and stops it with SIGTERM (the broker's shutdown hook closes KahaDB).
  *
  * <pre>java -cp CLASSES:/usr/share/activemq/lib/* CompareBroker OPENWIRE_PORT STOMP_PORT DIR</pre>

@@ -7,9 +7,9 @@ import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 /**
  * An ActiveMQ 5.17 broker configured as Debian's stock instance
  * (/etc/activemq/instances-available/main/activemq.xml): KahaDB in DIR, one OpenWire
- * connector on loopback, every other setting at its default, no authentication,
- * except the memory limit: 70% of the JVM heap, as ActiveMQ's own
- * conf/activemq.xml sets it (the BrokerService default of 1 GiB is more than
+ * connector on loopback, no authentication, every other setting at its default
+ * but one: the memory limit is 70% of the JVM heap, as ActiveMQ's own
+ * conf/activemq.xml sets it (the BrokerService default of 1 GiB is not below
  * the heap, so a producer outrunning its consumer ends in OutOfMemoryError).
  * Prints {@code READY tcp://127.0.0.1:PORT} and runs until killed.
  *
