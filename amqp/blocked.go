@@ -2,6 +2,7 @@ package amqp
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/junctionmq/junction/amqp/wire"
 )
@@ -13,8 +14,11 @@ import (
 type blockState struct {
 	mu        sync.Mutex
 	published bool // the connection has published at least once
-	notified  bool // connection.blocked sent, unblocked not yet
-	waiting   bool // the reader is parked on a publish
+	// marked mirrors published for the reader, so that every publish after
+	// the first skips the lock.
+	marked   atomic.Bool
+	notified bool // connection.blocked sent, unblocked not yet
+	waiting  bool // the reader is parked on a publish
 }
 
 func (c *conn) watchAlarms() func() {
@@ -47,9 +51,12 @@ func (c *conn) notifyBlockedLocked(reason string) {
 // active. Heartbeat checks are suspended meanwhile: not reading is our
 // choice, not the client's silence.
 func (c *conn) waitIfBlocked() error {
-	c.block.mu.Lock()
-	c.block.published = true
-	c.block.mu.Unlock()
+	if !c.block.marked.Load() {
+		c.block.mu.Lock()
+		c.block.published = true
+		c.block.mu.Unlock()
+		c.block.marked.Store(true)
+	}
 	reason, wait := c.srv.broker.Blocked()
 	if wait == nil {
 		return nil

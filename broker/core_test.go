@@ -479,6 +479,39 @@ func TestPermissionsAreEnforced(t *testing.T) {
 	}
 }
 
+// The last allowed access is remembered for the next publish; it must not
+// answer for another resource or another kind of access.
+func TestAllowedPublishDoesNotAllowOtherExchangesOrAccess(t *testing.T) {
+	reg := auth.NewDefaultRegistry()
+	reg.PutUser(auth.User{Name: "u", PasswordHash: auth.HashPassword("p")})
+	reg.SetPermission(auth.Permission{User: "u", VHost: "/", Configure: "^c\\.", Write: "^u\\.", Read: ".*"})
+	b := mustNew(t, Options{Users: reg})
+	u, _ := reg.User("u")
+	c, err := b.Connect(u, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := c.VHost
+	for _, name := range []string{"u.x", "w.x"} {
+		if _, err := v.DeclareExchange(InternalClient(v), ExchangeInfo{Name: name, Type: Direct}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		exchange string
+		refused  bool
+	}{{"u.x", false}, {"u.x", false}, {"w.x", true}, {"u.x", false}, {"w.x", true}, {"w.x", true}}
+	for i, s := range steps {
+		_, err := v.Publish(c, msg(s.exchange, "k", "x"), nil)
+		if refused := KindOf(err) == KindAccessRefused; refused != s.refused || (err != nil && !refused) {
+			t.Fatalf("step %d: publish to %s: %v, want refused=%v", i, s.exchange, err, s.refused)
+		}
+	}
+	if _, err := v.DeclareExchange(c, ExchangeInfo{Name: "u.x", Type: Direct}, false); KindOf(err) != KindAccessRefused {
+		t.Fatalf("configure on u.x right after writes to it were allowed: %v", err)
+	}
+}
+
 func TestImplicitQueueAcceptsAnyLaterDeclaration(t *testing.T) {
 	v, c := newTestVHost(t)
 	if _, err := v.DeclareQueue(c, QueueSpec{Name: "jms", Durable: true, Implicit: true, Args: message.Table{"x-max-priority": int32(9)}}, false); err != nil {

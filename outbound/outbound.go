@@ -9,6 +9,7 @@ package outbound
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,14 +31,16 @@ type Writer struct {
 	buf       []byte
 	charges   []charge
 	closed    bool
-	lastWrite int64 // unix nanos
+	lastWrite atomic.Int64 // unix nanos; read by heartbeat monitors without the lock
 	wake      chan struct{}
 	done      chan struct{}
 }
 
 // New returns a writer; Run starts it.
 func New() *Writer {
-	return &Writer{wake: make(chan struct{}, 1), done: make(chan struct{}), lastWrite: time.Now().UnixNano()}
+	w := &Writer{wake: make(chan struct{}, 1), done: make(chan struct{})}
+	w.lastWrite.Store(time.Now().UnixNano())
+	return w
 }
 
 // Append adds encoded frames: fn appends to the buffer and returns it. fn
@@ -99,9 +102,7 @@ func (w *Writer) Run(conn net.Conn, timeout time.Duration, onError func(error)) 
 				_ = conn.SetWriteDeadline(time.Now().Add(timeout))
 			}
 			_, err := conn.Write(out)
-			w.mu.Lock()
-			w.lastWrite = time.Now().UnixNano()
-			w.mu.Unlock()
+			w.lastWrite.Store(time.Now().UnixNano())
 			for _, c := range charges {
 				c.to.Written(c.n, c.bytes)
 			}
@@ -139,7 +140,5 @@ func (w *Writer) Done() <-chan struct{} { return w.done }
 
 // LastWrite reports when bytes were last handed to the socket.
 func (w *Writer) LastWrite() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return time.Unix(0, w.lastWrite)
+	return time.Unix(0, w.lastWrite.Load())
 }
