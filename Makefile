@@ -66,7 +66,7 @@ bench-persist:
 
 # Junction vs RabbitMQ vs ActiveMQ on this machine -> docs/benchmarks.md
 # and docs/benchmarks.png (needs root for the RabbitMQ node and a quiet
-# machine; about 45 minutes). bench/compare/README.md has the options.
+# machine; about 55 minutes). bench/compare/README.md has the options.
 bench-compare:
 	JUNCTION_DEPS_EXTRA="activemq rabbitmq-server" ./scripts/deps.sh
 	$(GO) run ./bench/compare -amqp-client amqp091,lean

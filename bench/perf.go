@@ -35,6 +35,10 @@ type Options struct {
 	// MultiAck acknowledges every N messages with multiple=true (1 = each).
 	MultiAck int
 	Duration time.Duration
+	// Warmup runs the workload this long before Duration starts, counting
+	// nothing: brokers and clients on a JIT (ActiveMQ, the Java client)
+	// reach their steady speed only after their hot paths are compiled.
+	Warmup time.Duration
 	// Count stops each producer after this many messages (0 = until Duration).
 	Count int
 	// Rate limits all producers together to this many msgs/s (0 = flat out).
@@ -54,6 +58,7 @@ type Result struct {
 	Size          int         `json:"size"`
 	Persistent    bool        `json:"persistent"`
 	Confirm       int         `json:"confirm"`
+	WarmupSeconds float64     `json:"warmup_seconds"`
 	Seconds       float64     `json:"seconds"`
 	Published     int64       `json:"published"`
 	Consumed      int64       `json:"consumed"`
@@ -98,6 +103,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Size < 8 {
 		o.Size = 8 // room for the send timestamp
 	}
+	if o.Count > 0 && o.Warmup > 0 {
+		return Result{}, fmt.Errorf("a warm-up needs a run of fixed duration, not -count")
+	}
 	if o.Queues < 1 {
 		o.Queues = 1
 	}
@@ -115,6 +123,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var published, consumed atomic.Int64
+	// Latencies are recorded only once the warm-up is over.
+	var measuring atomic.Bool
+	measuring.Store(o.Warmup <= 0)
 	hist := newHistogram()
 	var histMu sync.Mutex
 	errs := make(chan error, o.Producers+o.Consumers+o.Idle)
@@ -138,7 +149,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			local := newHistogram()
 			flushEvery := 0
 			err := d.Consume(runCtx, &o, id, ready.Done, func(body []byte) {
-				if len(body) >= 8 {
+				if len(body) >= 8 && measuring.Load() {
 					sentAt := int64(binary.BigEndian.Uint64(body))
 					local.record(time.Now().UnixNano() - sentAt)
 				}
@@ -219,8 +230,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}(i)
 	}
 
-	deadline := time.NewTimer(o.Duration)
+	deadline := time.NewTimer(o.Warmup + o.Duration)
 	defer deadline.Stop()
+	var warmedUp <-chan time.Time
+	phase := ""
+	if o.Warmup > 0 {
+		t := time.NewTimer(o.Warmup)
+		defer t.Stop()
+		warmedUp = t.C
+		phase = "warm-up "
+	}
+	var pub0, con0 int64 // counted during the warm-up
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var lastP, lastC int64
@@ -245,6 +265,10 @@ loop:
 		case err := <-errs:
 			runErr = err
 			break loop
+		case now := <-warmedUp:
+			pub0, con0 = published.Load(), consumed.Load()
+			measuring.Store(true)
+			start, lastT, lastP, lastC, phase = now, now, pub0, con0, ""
 		case now := <-tick.C:
 			p, c := published.Load(), consumed.Load()
 			dt := now.Sub(lastT).Seconds()
@@ -252,9 +276,9 @@ loop:
 			p50 := hist.quantile(0.5)
 			p99 := hist.quantile(0.99)
 			histMu.Unlock()
-			if o.Out != nil {
-				fmt.Fprintf(o.Out, "time %5.1fs  sent %9.0f msg/s  received %9.0f msg/s  latency p50 %8.0f µs  p99 %8.0f µs\n",
-					now.Sub(start).Seconds(), float64(p-lastP)/dt, float64(c-lastC)/dt, p50/1e3, p99/1e3)
+			if o.Out != nil && dt > 0.5 { // not the tick that lands on the warm-up's end
+				fmt.Fprintf(o.Out, "%stime %5.1fs  sent %9.0f msg/s  received %9.0f msg/s  latency p50 %8.0f µs  p99 %8.0f µs\n",
+					phase, now.Sub(start).Seconds(), float64(p-lastP)/dt, float64(c-lastC)/dt, p50/1e3, p99/1e3)
 			}
 			lastP, lastC, lastT = p, c, now
 			if expected > 0 && c >= expected {
@@ -276,8 +300,8 @@ loop:
 	defer histMu.Unlock()
 	res := Result{
 		Protocol: o.Protocol, Producers: o.Producers, Consumers: o.Consumers, Size: o.Size,
-		Persistent: o.Persistent, Confirm: o.Confirm, Seconds: elapsed,
-		Published: published.Load(), Consumed: consumed.Load(),
+		Persistent: o.Persistent, Confirm: o.Confirm, WarmupSeconds: o.Warmup.Seconds(), Seconds: elapsed,
+		Published: published.Load() - pub0, Consumed: consumed.Load() - con0,
 	}
 	res.PublishedRate = float64(res.Published) / elapsed
 	res.ConsumedRate = float64(res.Consumed) / elapsed

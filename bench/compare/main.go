@@ -47,6 +47,7 @@ type config struct {
 	// amqpClients are "amqp091" and/or "lean", in the order they run.
 	amqpClients     []string
 	duration        time.Duration
+	warmup          time.Duration
 	repeat          int
 	idleConns       int
 	restartMsgs     int
@@ -86,6 +87,7 @@ func parseArgs(args []string) (*config, error) {
 	fs.StringVar(&brok, "brokers", "junction,rabbitmq,activemq", "brokers to run, in this order")
 	fs.StringVar(&prot, "protocols", "amqp,openwire,stomp", "protocols to run")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "length of each throughput/latency run")
+	fs.DurationVar(&c.warmup, "warmup", 10*time.Second, "traffic before each throughput/latency run that is not counted: the JVMs (ActiveMQ, the Java client) compile their hot paths meanwhile")
 	fs.IntVar(&c.repeat, "repeat", 1, "run each throughput/latency case this many times, a fresh broker each time, and report the median run (with the range)")
 	fs.IntVar(&c.idleConns, "idle-connections", 1000, "idle connections for the memory scenario")
 	fs.IntVar(&c.restartMsgs, "restart-messages", 1000000, "persistent 1 KB messages queued before the timed restart")
@@ -105,6 +107,9 @@ func parseArgs(args []string) (*config, error) {
 		// Explicit flags win over the smoke-check sizes.
 		if !given["duration"] {
 			c.duration = 3 * time.Second
+		}
+		if !given["warmup"] {
+			c.warmup = 0
 		}
 		if !given["idle-connections"] {
 			c.idleConns = 200
@@ -266,7 +271,7 @@ func run(ctx context.Context, c *config) error {
 		return err
 	}
 	rep := &Report{Started: time.Now().UTC(), Quick: c.quick, Note: c.note, Args: os.Args[1:],
-		Duration: c.duration.String(), IdleConns: c.idleConns, RestartMsgs: c.restartMsgs,
+		Duration: c.duration.String(), Warmup: c.warmup.String(), IdleConns: c.idleConns, RestartMsgs: c.restartMsgs,
 		Machine: describeMachine(c.work, c.repo)}
 	rep.Rows = r.runAll(ctx)
 	rep.Finished = time.Now().UTC()

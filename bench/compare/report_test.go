@@ -169,3 +169,18 @@ func TestRepeatBelowOneIsRefused(t *testing.T) {
 		t.Fatalf("parseArgs(-repeat 0) = %v, want an error naming -repeat", err)
 	}
 }
+
+func TestReportSaysHowLongTheUncountedWarmupWas(t *testing.T) {
+	rep := sampleReport()
+	rep.Duration, rep.Warmup = "30s", "10s"
+	want := "Each throughput and latency run counts 30s of traffic after a 10s warm-up on the same connections, whose messages and latencies are not counted."
+	if md := renderMarkdown(rep, "x.png"); !strings.Contains(md, want) {
+		t.Fatalf("report lacks %q", want)
+	}
+	for _, none := range []string{"", "0s"} {
+		rep.Warmup = none
+		if md := renderMarkdown(rep, "x.png"); strings.Contains(md, "warm-up") {
+			t.Fatalf("report with warm-up %q mentions one", none)
+		}
+	}
+}

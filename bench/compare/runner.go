@@ -238,7 +238,7 @@ func (r *runner) runCase(ctx context.Context, b broker, s Scenario, protocol str
 		err = r.idle(ctx, b, cl, u, &row)
 	} else {
 		var res perfResult
-		res, err = runFlow(ctx, cl.args(u, s.W, r.c.duration, "cmp-"+s.Key), r.c.duration, r.logf)
+		res, err = runFlow(ctx, withWarmup(cl.args(u, s.W, r.c.duration, "cmp-"+s.Key), r.c.warmup), r.c.warmup+r.c.duration, r.logf)
 		row.Published, row.Consumed = res.PublishedRate, res.ConsumedRate
 		row.P50, row.P99, row.Seconds = res.Latency.P50, res.Latency.P99, res.Seconds
 	}

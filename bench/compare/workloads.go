@@ -209,6 +209,15 @@ func perfArgs(bin, protocol string) func(string, Workload, time.Duration, string
 	}
 }
 
+// withWarmup adds a warm-up to a flow command line. JmsPerf and
+// junction-perf both take -warmup as seconds with an "s" suffix.
+func withWarmup(argv []string, d time.Duration) []string {
+	if d <= 0 || argv == nil {
+		return argv
+	}
+	return append(argv, "-warmup", strconv.FormatFloat(d.Seconds(), 'f', -1, 64)+"s")
+}
+
 func perfIdleArgs(bin, protocol string) func(string, int) []string {
 	return func(url string, n int) []string {
 		return []string{bin, "-protocol", protocol, "-uri", url, "-producers", "0", "-consumers", "0",

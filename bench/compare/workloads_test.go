@@ -212,3 +212,35 @@ func TestPlanRunsEveryOpenWireLoadGeneratorOnEveryOpenWireBroker(t *testing.T) {
 		t.Fatalf("plan\n got %q\nwant %q", got, want)
 	}
 }
+
+func TestFlowRunsOfBothOpenWireClientsGetTheWarmup(t *testing.T) {
+	w := scenario(t, "kb-transient").W
+	for _, c := range []client{jmsClient("run.sh"), {name: openwirePerfName, args: perfArgs("junction-perf", "openwire")}} {
+		a := withWarmup(c.args("tcp://h:1", w, 30*time.Second, "q"), 10*time.Second)
+		if n := len(a); n < 2 || a[n-2] != "-warmup" || a[n-1] != "10s" {
+			t.Errorf("%s: args %q, want them to end with -warmup 10s", c.name, a)
+		}
+		if a := withWarmup(c.args("tcp://h:1", w, 30*time.Second, "q"), 0); slices.Contains(a, "-warmup") {
+			t.Errorf("%s: args %q carry a warm-up of zero", c.name, a)
+		}
+	}
+	if a := withWarmup(jmsClient("run.sh").args("tcp://h:1", scenario(t, "fanout").W, time.Second, "q"), time.Second); a != nil {
+		t.Errorf("a skipped run (nil args) got a warm-up: %q", a)
+	}
+}
+
+func TestQuickRunsHaveNoWarmupUnlessAsked(t *testing.T) {
+	c, err := parseArgs([]string{"-quick"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.warmup != 0 {
+		t.Errorf("-quick warm-up %v, want 0", c.warmup)
+	}
+	if c, err = parseArgs([]string{"-quick", "-warmup", "2s"}); err != nil || c.warmup != 2*time.Second {
+		t.Errorf("-quick -warmup 2s: %v, %v", c.warmup, err)
+	}
+	if c, err = parseArgs(nil); err != nil || c.warmup != 10*time.Second {
+		t.Errorf("default warm-up: %v, %v; want 10s", c.warmup, err)
+	}
+}

@@ -41,6 +41,7 @@ public final class JmsPerf {
     static boolean persistent;
     static boolean asyncSend;
     static double duration = 10;
+    static double warmup;
     static String ack = "auto";
     static int prefetch = -1;
     static int txBatch = 100;
@@ -97,29 +98,24 @@ public final class JmsPerf {
             c.start();
             producerThreads.add(new Thread(() -> produce(c), "producer-" + i));
         }
-        long start = System.nanoTime();
+        long t0 = System.nanoTime();
         for (Thread t : producerThreads) {
             t.start();
         }
-        long end = start + (long) (duration * 1e9);
-        long lastP = 0, lastC = 0, lastT = start;
-        while (System.nanoTime() < end && failure.get() == null) {
-            long next = Math.min(end, lastT + 1_000_000_000L);
-            LockSupport.parkNanos(next - System.nanoTime());
-            long now = System.nanoTime();
-            long p = published.get(), c = consumed.get();
-            double dt = (now - lastT) / 1e9;
-            if (!quiet && dt > 0.5) {
-                System.err.printf(Locale.ROOT, "time %5.1fs  sent %9.0f msg/s  received %9.0f msg/s  latency p50 %8.0f µs  p99 %8.0f µs%n",
-                        (now - start) / 1e9, (p - lastP) / dt, (c - lastC) / dt, latency.quantile(0.5) / 1e3,
-                        latency.quantile(0.99) / 1e3);
-            }
-            lastP = p;
-            lastC = c;
-            lastT = now;
+        // The JIT compiles the client's (and a Java broker's) hot paths during
+        // the first seconds; a warm-up lets messages flow uncounted so that the
+        // figures describe the steady state, not the compiler.
+        long start = t0, pub0 = 0, con0 = 0;
+        if (warmup > 0) {
+            report(t0, t0 + (long) (warmup * 1e9), "warm-up ");
+            pub0 = published.get();
+            con0 = consumed.get();
+            latency.reset();
+            start = System.nanoTime();
         }
+        report(start, start + (long) (duration * 1e9), "");
         double elapsed = (System.nanoTime() - start) / 1e9;
-        long pub = published.get(), con = consumed.get();
+        long pub = published.get() - pub0, con = consumed.get() - con0;
         stopProducers = true;
         for (Thread t : producerThreads) {
             t.join(10_000);
@@ -137,10 +133,10 @@ public final class JmsPerf {
         }
         System.out.println(String.format(Locale.ROOT,
                 "{\"protocol\":\"openwire\",\"client\":\"activemq-client-5.17\",\"producers\":%d,\"consumers\":%d,"
-                        + "\"size\":%d,\"persistent\":%b,\"ack\":\"%s\",\"prefetch\":%d,\"seconds\":%.3f,"
+                        + "\"size\":%d,\"persistent\":%b,\"ack\":\"%s\",\"prefetch\":%d,\"warmup_seconds\":%.3f,\"seconds\":%.3f,"
                         + "\"published\":%d,\"consumed\":%d,\"published_msgs_per_sec\":%.1f,\"consumed_msgs_per_sec\":%.1f,"
                         + "\"latency_us\":{\"p50\":%.1f,\"p95\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f}}",
-                producers, consumers, size, persistent, ack, prefetch < 0 ? 1000 : prefetch, elapsed, pub, con,
+                producers, consumers, size, persistent, ack, prefetch < 0 ? 1000 : prefetch, warmup, elapsed, pub, con,
                 pub / elapsed, con / elapsed, latency.quantile(0.5) / 1e3, latency.quantile(0.95) / 1e3,
                 latency.quantile(0.99) / 1e3, latency.quantile(0.999) / 1e3, latency.max() / 1e3));
         Throwable t = failure.get();
@@ -149,6 +145,26 @@ public final class JmsPerf {
             System.exit(1);
         }
         System.exit(0);
+    }
+
+    /** Prints per-second rates (unless -quiet) from one instant until another. */
+    static void report(long from, long until, String phase) {
+        long lastP = published.get(), lastC = consumed.get(), lastT = from;
+        while (System.nanoTime() < until && failure.get() == null) {
+            long next = Math.min(until, lastT + 1_000_000_000L);
+            LockSupport.parkNanos(next - System.nanoTime());
+            long now = System.nanoTime();
+            long p = published.get(), c = consumed.get();
+            double dt = (now - lastT) / 1e9;
+            if (!quiet && dt > 0.5) {
+                System.err.printf(Locale.ROOT, "%stime %5.1fs  sent %9.0f msg/s  received %9.0f msg/s  latency p50 %8.0f µs  p99 %8.0f µs%n",
+                        phase, (now - from) / 1e9, (p - lastP) / dt, (c - lastC) / dt, latency.quantile(0.5) / 1e3,
+                        latency.quantile(0.99) / 1e3);
+            }
+            lastP = p;
+            lastC = c;
+            lastT = now;
+        }
     }
 
     static int ackMode() {
@@ -304,6 +320,9 @@ public final class JmsPerf {
                 case "duration":
                     duration = Double.parseDouble(v.replaceFirst("s$", ""));
                     break;
+                case "warmup":
+                    warmup = Double.parseDouble(v.replaceFirst("s$", ""));
+                    break;
                 case "ack":
                     ack = v;
                     ackMode();
@@ -326,7 +345,7 @@ public final class JmsPerf {
 
     static void usage(int code) {
         System.err.println("usage: JmsPerf [-url tcp://127.0.0.1:61616] [-user guest] [-password guest] [-queue NAME]\n"
-                + "  [-producers 1] [-consumers 1] [-size 1024] [-persistent] [-async-send] [-duration 10]\n"
+                + "  [-producers 1] [-consumers 1] [-size 1024] [-persistent] [-async-send] [-warmup 0] [-duration 10]\n"
                 + "  [-ack auto|dups_ok|client|individual|transacted] [-tx-batch 100] [-prefetch 1000] [-rate 0] [-quiet]");
         System.exit(code);
     }
@@ -385,6 +404,12 @@ public final class JmsPerf {
 
         synchronized double max() {
             return max;
+        }
+
+        synchronized void reset() {
+            java.util.Arrays.fill(counts, 0);
+            total = 0;
+            max = 0;
         }
     }
 }

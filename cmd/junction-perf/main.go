@@ -32,6 +32,7 @@ func main() {
 	flag.BoolVar(&o.AutoAck, "autoack", false, "consume without acknowledgements")
 	flag.IntVar(&o.MultiAck, "multi-ack", 1, "acknowledge every N messages with multiple=true")
 	flag.DurationVar(&o.Duration, "duration", 10*time.Second, "run time")
+	flag.DurationVar(&o.Warmup, "warmup", 0, "run this long first without counting (the figures cover -duration after it)")
 	flag.IntVar(&o.Count, "count", 0, "messages per producer (0 = until -duration)")
 	flag.IntVar(&o.Rate, "rate", 0, "total publish rate in msgs/s (0 = as fast as possible)")
 	flag.BoolVar(&o.Fanout, "fanout", false, "fan out: every consumer gets its own queue bound to one fanout exchange")
