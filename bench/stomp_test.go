@@ -23,13 +23,7 @@ func runSTOMP(t *testing.T, o Options) Result {
 	if o.Duration == 0 {
 		o.Duration = 20 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	res, err := Run(ctx, o)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	return res
+	return mustRun(t, o, 30*time.Second)
 }
 
 func TestSTOMPPersistentSendsWithReceiptWindowAreAllConfirmedAndConsumed(t *testing.T) {

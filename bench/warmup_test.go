@@ -64,7 +64,13 @@ func runPipe(t *testing.T, d *pipeDriver, o Options) Result {
 	o.Protocol = "pipe-test-" + t.Name()
 	Drivers[o.Protocol] = d
 	t.Cleanup(func() { delete(Drivers, o.Protocol) })
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	return mustRun(t, o, 20*time.Second)
+}
+
+// mustRun runs the harness, failing the test on an error or after limit.
+func mustRun(t *testing.T, o Options, limit time.Duration) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	res, err := Run(ctx, o)
 	if err != nil {

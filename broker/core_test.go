@@ -451,16 +451,24 @@ func TestExclusiveQueueLockedToOwner(t *testing.T) {
 	}
 }
 
-func TestPermissionsAreEnforced(t *testing.T) {
+// connectPermitted connects user "u" to vhost "/" with the given
+// configure, write and read patterns.
+func connectPermitted(t *testing.T, configure, write, read string) (*Broker, *auth.Registry, *Client) {
+	t.Helper()
 	reg := auth.NewDefaultRegistry()
 	reg.PutUser(auth.User{Name: "u", PasswordHash: auth.HashPassword("p")})
-	reg.SetPermission(auth.Permission{User: "u", VHost: "/", Configure: "^u\\.", Write: "^u\\.", Read: ".*"})
+	reg.SetPermission(auth.Permission{User: "u", VHost: "/", Configure: configure, Write: write, Read: read})
 	b := mustNew(t, Options{Users: reg})
 	u, _ := reg.User("u")
 	c, err := b.Connect(u, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b, reg, c
+}
+
+func TestPermissionsAreEnforced(t *testing.T) {
+	b, reg, c := connectPermitted(t, "^u\\.", "^u\\.", ".*")
 	v := c.VHost
 	if _, err := v.DeclareQueue(c, QueueSpec{Name: "other"}, false); KindOf(err) != KindAccessRefused {
 		t.Fatalf("declare outside configure pattern: %v", err)
@@ -482,15 +490,7 @@ func TestPermissionsAreEnforced(t *testing.T) {
 // The last allowed access is remembered for the next publish; it must not
 // answer for another resource or another kind of access.
 func TestAllowedPublishDoesNotAllowOtherExchangesOrAccess(t *testing.T) {
-	reg := auth.NewDefaultRegistry()
-	reg.PutUser(auth.User{Name: "u", PasswordHash: auth.HashPassword("p")})
-	reg.SetPermission(auth.Permission{User: "u", VHost: "/", Configure: "^c\\.", Write: "^u\\.", Read: ".*"})
-	b := mustNew(t, Options{Users: reg})
-	u, _ := reg.User("u")
-	c, err := b.Connect(u, "/")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, c := connectPermitted(t, "^c\\.", "^u\\.", ".*")
 	v := c.VHost
 	for _, name := range []string{"u.x", "w.x"} {
 		if _, err := v.DeclareExchange(InternalClient(v), ExchangeInfo{Name: name, Type: Direct}, false); err != nil {
