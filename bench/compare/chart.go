@@ -165,7 +165,7 @@ func renderChart(rep *Report) []byte {
 	if rep.Quick {
 		drawText(img, x+10, 10, "smoke run: not representative", 2, warnRed)
 	}
-	drawText(img, panelMargin, 36, "bars scaled to the largest of each group, figures on the bars, tables in docs/benchmarks.md", 1, ink)
+	drawText(img, panelMargin, 36, "bars scaled to the largest of each group, figures on the bars, tables in the report beside this chart", 1, ink)
 	if len(rows) == 0 {
 		drawText(img, panelMargin, headerH+20, "no throughput or latency figures in this run", 2, ink)
 	}
