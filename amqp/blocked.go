@@ -12,11 +12,13 @@ import (
 // announced the capability) and stop being read at their next publish
 // until the alarm clears.
 type blockState struct {
-	mu        sync.Mutex
-	published bool // the connection has published at least once
-	// marked mirrors published for the reader, so that every publish after
-	// the first skips the lock.
-	marked   atomic.Bool
+	// published: the connection has published at least once. It is set
+	// before the publish looks at the alarms and read after an alarm is
+	// raised, so one side or both see the other (sequentially consistent
+	// atomics) and a publisher is never missed; no lock on the publish path.
+	published atomic.Bool
+
+	mu       sync.Mutex
 	notified bool // connection.blocked sent, unblocked not yet
 	waiting  bool // the reader is parked on a publish
 }
@@ -25,7 +27,7 @@ func (c *conn) watchAlarms() func() {
 	return c.srv.broker.OnAlarm(func(blocked bool, reason string) {
 		c.block.mu.Lock()
 		defer c.block.mu.Unlock()
-		if blocked && c.block.published {
+		if blocked && c.block.published.Load() {
 			c.notifyBlockedLocked(reason)
 		}
 		if !blocked && c.block.notified {
@@ -51,11 +53,8 @@ func (c *conn) notifyBlockedLocked(reason string) {
 // active. Heartbeat checks are suspended meanwhile: not reading is our
 // choice, not the client's silence.
 func (c *conn) waitIfBlocked() error {
-	if !c.block.marked.Load() {
-		c.block.mu.Lock()
-		c.block.published = true
-		c.block.mu.Unlock()
-		c.block.marked.Store(true)
+	if !c.block.published.Load() {
+		c.block.published.Store(true)
 	}
 	reason, wait := c.srv.broker.Blocked()
 	if wait == nil {
