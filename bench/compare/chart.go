@@ -102,7 +102,7 @@ func chartRows(rep *Report) []chartRow {
 }
 
 // chartRowOf collects the flow figures of protocol p under client c. A
-// scenario whose rows c skipped entirely (JmsPerf has no topics) gets no
+// scenario whose rows c skipped entirely (a mode it lacks) gets no
 // group; one that failed keeps its group with "n/a" bars.
 func chartRowOf(all []Row, p, c string, nameClient bool) (chartRow, bool) {
 	cr := chartRow{protocol: p, client: c, label: protocolTitle[p],

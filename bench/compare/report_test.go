@@ -14,7 +14,7 @@ func sampleReport() *Report {
 			{Scenario: "kb-transient", Protocol: "openwire", Broker: "activemq", Client: "jms", Err: "start activemq: port | closed"},
 			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "junction", Consumed: 10000, P50: 300, P99: 1000},
 			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "activemq", Consumed: 10000, P50: 400, P99: 4000},
-			{Scenario: "fanout", Protocol: "openwire", Broker: "junction", Skipped: "JmsPerf has no topic mode"},
+			{Scenario: "idle-connections", Protocol: "openwire", Broker: "junction", Skipped: "JmsPerf has no idle-connection mode"},
 			{Scenario: "idle-connections", Protocol: "amqp", Broker: "junction", Client: "jp", Conns: 100, RSSBeforeKiB: 10000, RSSAfterKiB: 12000},
 			{Scenario: "idle-connections", Protocol: "amqp", Broker: "rabbitmq", Client: "jp", Conns: 100, RSSBeforeKiB: 100000, RSSAfterKiB: 108000},
 			{Scenario: "restart", Broker: "junction", Messages: 1000, DiskBytes: 1100000, AcceptS: 0.5, FirstS: 1},

@@ -37,13 +37,21 @@ func TestPerfArgsCarryEveryWorkloadSetting(t *testing.T) {
 	}
 }
 
-func TestJMSClientRunsQueuesButHasNoTopicMode(t *testing.T) {
+func TestJMSClientRunsFourQueuesAndFanoutOnATopic(t *testing.T) {
 	c := jmsClient("run.sh")
 	if c.idleArgs != nil {
 		t.Fatal("JmsPerf cannot hold idle connections, but the client says it can")
 	}
-	if a := c.args("tcp://h:1", scenario(t, "fanout").W, time.Second, "q"); a != nil {
-		t.Fatalf("fan-out over JmsPerf built %q, want nil (skipped)", a)
+	fan := c.args("tcp://h:1", scenario(t, "fanout").W, time.Second, "q")
+	if !slices.Contains(fan, "-topic") || fan[slices.Index(fan, "-consumers")+1] != "10" || slices.Contains(fan, "-queues") {
+		t.Errorf("fan-out over JmsPerf %q, want -topic with 10 consumers and no -queues", fan)
+	}
+	four := c.args("tcp://h:1", scenario(t, "four-queues").W, time.Second, "q")
+	if i := slices.Index(four, "-queues"); i < 0 || four[i+1] != "4" || four[slices.Index(four, "-producers")+1] != "4" || slices.Contains(four, "-topic") {
+		t.Errorf("four queues over JmsPerf %q, want -producers 4 -queues 4 and no -topic", four)
+	}
+	if one := c.args("tcp://h:1", scenario(t, "kb-transient").W, time.Second, "q"); slices.Contains(one, "-queues") || slices.Contains(one, "-topic") {
+		t.Errorf("one queue over JmsPerf %q, want neither -queues nor -topic", one)
 	}
 	a := c.args("tcp://h:1", scenario(t, "persistent-confirms").W, 2500*time.Millisecond, "q")
 	joined := strings.Join(a, " ")
@@ -153,7 +161,7 @@ func TestLoadGeneratorsGiveOpenWireOneClientPerKeyInOrder(t *testing.T) {
 			t.Errorf("Go client skips %s: %s", key, why)
 		}
 	}
-	for key, want := range map[string]string{"fanout": "no topic mode", "idle-connections": "no idle-connection mode", "small-transient": "", "four-queues": ""} {
+	for key, want := range map[string]string{"fanout": "", "idle-connections": "no idle-connection mode", "small-transient": "", "four-queues": ""} {
 		why := jms.skipReason(scenario(t, key))
 		if (want == "") != (why == "") || !strings.Contains(why, want) {
 			t.Errorf("JmsPerf on %s: skip reason %q, want one containing %q", key, why, want)
@@ -224,7 +232,7 @@ func TestFlowRunsOfBothOpenWireClientsGetTheWarmup(t *testing.T) {
 			t.Errorf("%s: args %q carry a warm-up of zero", c.name, a)
 		}
 	}
-	if a := withWarmup(jmsClient("run.sh").args("tcp://h:1", scenario(t, "fanout").W, time.Second, "q"), time.Second); a != nil {
+	if a := withWarmup(nil, time.Second); a != nil {
 		t.Errorf("a skipped run (nil args) got a warm-up: %q", a)
 	}
 }

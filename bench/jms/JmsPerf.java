@@ -3,6 +3,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -10,10 +12,10 @@ import java.util.concurrent.locks.LockSupport;
 import javax.jms.BytesMessage;
 import javax.jms.Connection;
 import javax.jms.DeliveryMode;
+import javax.jms.Destination;
 import javax.jms.Message;
 import javax.jms.MessageConsumer;
 import javax.jms.MessageProducer;
-import javax.jms.Queue;
 import javax.jms.Session;
 
 import org.apache.activemq.ActiveMQConnectionFactory;
@@ -22,9 +24,11 @@ import org.apache.activemq.ActiveMQSession;
 /**
  * JMS load generator over the ActiveMQ 5.17 client, the OpenWire counterpart of
  * cmd/junction-perf: producers and consumers (one connection each) on one queue,
- * per-second rates on stderr, then one JSON line on stdout with the published and
- * consumed rates and end-to-end latency percentiles. Each body starts with the send
- * time (big-endian Unix nanoseconds, as junction-perf writes it).
+ * or producer i and consumer i on queue i mod N (-queues N), or on a topic that
+ * every consumer receives in full (-topic); per-second rates on stderr, then one
+ * JSON line on stdout with the published and consumed rates and end-to-end
+ * latency percentiles. Each body starts with the send time (big-endian Unix
+ * nanoseconds, as junction-perf writes it).
  *
  * <pre>
  * java -cp CLASSES:/usr/share/activemq/lib/* JmsPerf -url tcp://127.0.0.1:61616 -size 1024 -duration 20
@@ -37,6 +41,8 @@ public final class JmsPerf {
     static String queue = "";
     static int producers = 1;
     static int consumers = 1;
+    static int queues = 1;
+    static boolean topic;
     static int size = 1024;
     static boolean persistent;
     static boolean asyncSend;
@@ -71,32 +77,43 @@ public final class JmsPerf {
             queue = "perf.jms." + UUID.randomUUID().toString().substring(0, 8);
         }
         ActiveMQConnectionFactory f = new ActiveMQConnectionFactory(user, password, url);
+        if (queues < 1) {
+            queues = 1;
+        }
         if (prefetch >= 0) {
             f.getPrefetchPolicy().setQueuePrefetch(prefetch);
+            f.getPrefetchPolicy().setTopicPrefetch(prefetch);
         }
         f.setUseAsyncSend(asyncSend);
 
         List<Connection> conns = new ArrayList<>();
         List<Thread> consumerThreads = new ArrayList<>();
+        CountDownLatch subscribed = new CountDownLatch(consumers);
         for (int i = 0; i < consumers; i++) {
             Connection c = f.createConnection();
             conns.add(c);
             c.start();
-            Thread t = new Thread(() -> consume(c), "consumer-" + i);
+            int n = i;
+            Thread t = new Thread(() -> consume(c, n, subscribed), "consumer-" + i);
             consumerThreads.add(t);
         }
         for (Thread t : consumerThreads) {
             t.start();
         }
-        // Consumers subscribe before the clock starts, so no message waits for one.
-        Thread.sleep(500);
+        // Consumers subscribe before the clock starts, so no message waits for
+        // one and, on a topic, none is sent before every subscriber exists.
+        if (!subscribed.await(30, TimeUnit.SECONDS)) {
+            Throwable t = failure.get();
+            throw new IllegalStateException("consumers did not subscribe within 30 s", t);
+        }
 
         List<Thread> producerThreads = new ArrayList<>();
         for (int i = 0; i < producers; i++) {
             Connection c = f.createConnection();
             conns.add(c);
             c.start();
-            producerThreads.add(new Thread(() -> produce(c), "producer-" + i));
+            int n = i;
+            producerThreads.add(new Thread(() -> produce(c, n), "producer-" + i));
         }
         long t0 = System.nanoTime();
         for (Thread t : producerThreads) {
@@ -133,10 +150,10 @@ public final class JmsPerf {
         }
         System.out.println(String.format(Locale.ROOT,
                 "{\"protocol\":\"openwire\",\"client\":\"activemq-client-5.17\",\"producers\":%d,\"consumers\":%d,"
-                        + "\"size\":%d,\"persistent\":%b,\"ack\":\"%s\",\"prefetch\":%d,\"warmup_seconds\":%.3f,\"seconds\":%.3f,"
+                        + "\"queues\":%d,\"topic\":%b,\"size\":%d,\"persistent\":%b,\"ack\":\"%s\",\"prefetch\":%d,\"warmup_seconds\":%.3f,\"seconds\":%.3f,"
                         + "\"published\":%d,\"consumed\":%d,\"published_msgs_per_sec\":%.1f,\"consumed_msgs_per_sec\":%.1f,"
                         + "\"latency_us\":{\"p50\":%.1f,\"p95\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f}}",
-                producers, consumers, size, persistent, ack, prefetch < 0 ? 1000 : prefetch, warmup, elapsed, pub, con,
+                producers, consumers, queues, topic, size, persistent, ack, prefetch < 0 ? (topic ? 32766 : 1000) : prefetch, warmup, elapsed, pub, con,
                 pub / elapsed, con / elapsed, latency.quantile(0.5) / 1e3, latency.quantile(0.95) / 1e3,
                 latency.quantile(0.99) / 1e3, latency.quantile(0.999) / 1e3, latency.max() / 1e3));
         Throwable t = failure.get();
@@ -184,12 +201,20 @@ public final class JmsPerf {
         }
     }
 
-    static void produce(Connection c) {
+    /**
+     * The destination of producer or consumer i: queue i mod -queues (the one
+     * queue by its own name when there is one), or the topic of that name.
+     */
+    static Destination destination(Session s, int i) throws javax.jms.JMSException {
+        String name = queues == 1 ? queue : queue + "." + (i % queues);
+        return topic ? s.createTopic(name) : s.createQueue(name);
+    }
+
+    static void produce(Connection c, int i) {
         try {
             boolean tx = ack.equals("transacted");
             Session s = c.createSession(tx, tx ? Session.SESSION_TRANSACTED : Session.AUTO_ACKNOWLEDGE);
-            Queue q = s.createQueue(queue);
-            MessageProducer p = s.createProducer(q);
+            MessageProducer p = s.createProducer(destination(s, i));
             p.setDeliveryMode(persistent ? DeliveryMode.PERSISTENT : DeliveryMode.NON_PERSISTENT);
             byte[] body = new byte[size];
             ByteBuffer stamp = ByteBuffer.wrap(body);
@@ -227,12 +252,13 @@ public final class JmsPerf {
         }
     }
 
-    static void consume(Connection c) {
+    static void consume(Connection c, int i, CountDownLatch subscribed) {
         try {
             int mode = ackMode();
             boolean tx = mode == Session.SESSION_TRANSACTED;
             Session s = c.createSession(tx, mode);
-            MessageConsumer mc = s.createConsumer(s.createQueue(queue));
+            MessageConsumer mc = s.createConsumer(destination(s, i));
+            subscribed.countDown();
             byte[] head = new byte[8];
             int inTx = 0;
             while (!stopConsumers) {
@@ -272,7 +298,7 @@ public final class JmsPerf {
                 v = a.substring(eq + 1);
                 a = a.substring(0, eq);
             }
-            if (a.equals("persistent") || a.equals("async-send") || a.equals("quiet") || a.equals("h") || a.equals("help")) {
+            if (a.equals("persistent") || a.equals("async-send") || a.equals("topic") || a.equals("quiet") || a.equals("h") || a.equals("help")) {
                 boolean on = v == null || Boolean.parseBoolean(v);
                 switch (a) {
                     case "persistent":
@@ -280,6 +306,9 @@ public final class JmsPerf {
                         break;
                     case "async-send":
                         asyncSend = on;
+                        break;
+                    case "topic":
+                        topic = on;
                         break;
                     case "quiet":
                         quiet = on;
@@ -314,6 +343,9 @@ public final class JmsPerf {
                 case "consumers":
                     consumers = Integer.parseInt(v);
                     break;
+                case "queues":
+                    queues = Integer.parseInt(v);
+                    break;
                 case "size":
                     size = Integer.parseInt(v);
                     break;
@@ -345,7 +377,7 @@ public final class JmsPerf {
 
     static void usage(int code) {
         System.err.println("usage: JmsPerf [-url tcp://127.0.0.1:61616] [-user guest] [-password guest] [-queue NAME]\n"
-                + "  [-producers 1] [-consumers 1] [-size 1024] [-persistent] [-async-send] [-warmup 0] [-duration 10]\n"
+                + "  [-producers 1] [-consumers 1] [-queues 1] [-topic] [-size 1024] [-persistent] [-async-send] [-warmup 0] [-duration 10]\n"
                 + "  [-ack auto|dups_ok|client|individual|transacted] [-tx-batch 100] [-prefetch 1000] [-rate 0] [-quiet]");
         System.exit(code);
     }
