@@ -58,6 +58,12 @@ type Limits struct {
 	// the collector run hundreds of times a second; above the floor GOGC
 	// applies as usual.
 	GCHeapFloor Size `toml:"gc_heap_floor"`
+	// AdaptiveGOMAXPROCS runs as many Go Ps as the broker's CPU use needs,
+	// up to the runtime's default (default true). Fewer Ps than cores
+	// means fewer thread wake-ups per message when the load is light; a
+	// busy broker gets them all back within a fraction of a second. A
+	// GOMAXPROCS environment variable turns it off.
+	AdaptiveGOMAXPROCS bool `toml:"adaptive_gomaxprocs"`
 }
 
 // MemoryLimit returns the memory alarm threshold in bytes (0 = off).
@@ -157,7 +163,7 @@ func Default() Config {
 			HandshakeTimeout: Duration{10 * time.Second},
 		},
 		Log:     Log{Level: "info", Format: "text"},
-		Limits:  Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20, GCHeapFloor: 64 << 20},
+		Limits:  Limits{MemoryHighWatermark: 0.4, DiskFreeLimit: 50 * 1000 * 1000, DestinationMemoryLimit: 64 << 20, GCHeapFloor: 64 << 20, AdaptiveGOMAXPROCS: true},
 		Metrics: Metrics{MaxQueueLabels: DefaultMaxQueueLabels},
 		Store:   Store{SegmentSize: 64 << 20, Linger: Duration{time.Millisecond}},
 	}

@@ -151,3 +151,19 @@ func TestDocumentedExampleConfigurationIsValid(t *testing.T) {
 		t.Fatalf("example parsed to store %+v, want the defaults it documents", cfg.Store)
 	}
 }
+
+func TestAdaptiveGOMAXPROCSIsOnUnlessTurnedOff(t *testing.T) {
+	cfg := Default()
+	if err := Parse("[limits]\ngc_heap_floor = \"32MiB\"\n", &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Limits.AdaptiveGOMAXPROCS {
+		t.Error("a [limits] section without adaptive_gomaxprocs turned it off; the default is on")
+	}
+	if err := Parse("[limits]\nadaptive_gomaxprocs = false\n", &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Limits.AdaptiveGOMAXPROCS {
+		t.Error("adaptive_gomaxprocs = false left it on")
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/junctionmq/junction/config"
 	"github.com/junctionmq/junction/gcfloor"
+	"github.com/junctionmq/junction/procs"
 	"github.com/junctionmq/junction/server"
 )
 
@@ -109,6 +110,7 @@ func run(ctx context.Context, args []string, logOut io.Writer) error {
 		}()
 	}
 	defer gcfloor.Start(uint64(cfg.Limits.GCHeapFloor))()
+	defer procs.Start(cfg.Limits.AdaptiveGOMAXPROCS, log)()
 	s, err := server.New(cfg, log)
 	if err != nil {
 		return err
