@@ -141,16 +141,24 @@ func TestRunTurnsCPUTimeIntoCoresAndAppliesChanges(t *testing.T) {
 	}
 }
 
-func TestStartLeavesAnOperatorsGOMAXPROCSAlone(t *testing.T) {
-	t.Setenv("GOMAXPROCS", "2")
+// idleUnchanged starts the governor with the environment's GOMAXPROCS set
+// to env, idles for longer than a scale-down takes and reports whether
+// GOMAXPROCS stayed as it was.
+func idleUnchanged(t *testing.T, enabled bool, env string) {
+	t.Helper()
+	t.Setenv("GOMAXPROCS", env)
 	before := runtime.GOMAXPROCS(0)
-	stop := Start(true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	stop := Start(enabled, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer stop()
 	time.Sleep(window*tick + 5*tick)
 	if got := runtime.GOMAXPROCS(0); got != before {
-		t.Errorf("GOMAXPROCS in the environment: governor changed %d to %d", before, got)
+		t.Errorf("enabled %v, GOMAXPROCS=%q in the environment: governor changed %d Ps to %d", enabled, env, before, got)
 	}
-	stop()
 }
+
+func TestStartLeavesAnOperatorsGOMAXPROCSAlone(t *testing.T) { idleUnchanged(t, true, "2") }
+
+func TestDisabledGovernorDoesNothing(t *testing.T) { idleUnchanged(t, false, "") }
 
 func TestAnIdleProcessDropsAPAndStopRestoresThem(t *testing.T) {
 	t.Setenv("GOMAXPROCS", "")
@@ -170,15 +178,4 @@ func TestAnIdleProcessDropsAPAndStopRestoresThem(t *testing.T) {
 	if got := runtime.GOMAXPROCS(0); got != max {
 		t.Errorf("after stop: GOMAXPROCS %d, want the %d the process started with", got, max)
 	}
-}
-
-func TestDisabledGovernorDoesNothing(t *testing.T) {
-	t.Setenv("GOMAXPROCS", "")
-	before := runtime.GOMAXPROCS(0)
-	stop := Start(false, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	time.Sleep(window*tick + 5*tick)
-	if got := runtime.GOMAXPROCS(0); got != before {
-		t.Errorf("adaptive GOMAXPROCS off: changed %d to %d", before, got)
-	}
-	stop()
 }
