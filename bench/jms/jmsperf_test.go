@@ -76,10 +76,12 @@ func TestQueuesPutProducerAndConsumerIOnQueueIModN(t *testing.T) {
 			t.Fatalf("queue %s does not exist", name)
 		}
 		st := q.Stats()
-		// Each queue has one producer at half the rate: about 1,000
-		// messages each, none left for another queue's consumer.
-		if st.Published < 250 || st.Delivered != st.Published {
-			t.Errorf("queue %s: published %d, delivered %d; want at least 250, all delivered", name, st.Published, st.Delivered)
+		// Each queue has one producer at half the rate, about 1,000
+		// messages, and its own consumer, which takes them all but any
+		// that reach the broker after JmsPerf closed the consumers (it
+		// closes them before the producers).
+		if st.Published < 250 || st.Delivered+20 < st.Published {
+			t.Errorf("queue %s: published %d, delivered %d; want at least 250, all delivered but a few", name, st.Published, st.Delivered)
 		}
 		published += st.Published
 	}
@@ -94,10 +96,12 @@ func TestTopicGivesEveryConsumerEveryMessage(t *testing.T) {
 	if !s.Topic || s.Consumers != 3 {
 		t.Errorf("summary says topic %v, consumers %d; want true, 3", s.Topic, s.Consumers)
 	}
-	// Every message counted as sent reaches all three subscribers, but
-	// the count stops while the last few are on the way.
-	if s.Consumed > 3*s.Published || s.Consumed < 3*s.Published-3*40 {
-		t.Errorf("published %d, consumed %d; want consumed within 120 below 3 × %d = %d",
-			s.Published, s.Consumed, s.Published, 3*s.Published)
+	// Every message sent reaches all three subscribers. The two counts are
+	// read one after the other while messages flow, and a producer counts
+	// a send after it returns, so they may be a few messages apart either
+	// way; a queue instead of a topic would give about one copy each.
+	if want := 3 * s.Published; s.Consumed < want-3*40 || s.Consumed > want+3*40 {
+		t.Errorf("published %d, consumed %d; want within 120 of 3 × %d = %d",
+			s.Published, s.Consumed, s.Published, want)
 	}
 }
