@@ -15,8 +15,8 @@
 // tick compares the process's CPU time with the Ps it has: near saturation
 // it doubles them at once (up to the runtime's own default), and after a
 // stretch well below what one P fewer could carry it removes one. Scaling
-// up is fast and scaling down slow, so a burst costs one tick of queueing
-// at most and a steady load settles.
+// up is fast and scaling down slow, so a burst waits at most two ticks
+// for more Ps and a steady load settles.
 package procs
 
 import (
@@ -28,8 +28,8 @@ import (
 )
 
 const (
-	// tick is how often CPU use is sampled; a saturated P waits at most
-	// this long for help.
+	// tick is how often CPU use is sampled; saturated Ps wait at most
+	// hotTicks of them for help.
 	tick = 100 * time.Millisecond
 	// upAt: hotTicks ticks in a row in which the process used this
 	// fraction of its Ps (in cores) double them. One tick is not enough: a

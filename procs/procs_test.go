@@ -148,6 +148,9 @@ func idleUnchanged(t *testing.T, enabled bool, env string) {
 	t.Helper()
 	t.Setenv("GOMAXPROCS", env)
 	before := runtime.GOMAXPROCS(0)
+	if before < 2 {
+		t.Skip("one CPU: the governor would leave GOMAXPROCS alone for that reason alone")
+	}
 	stop := Start(enabled, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer stop()
 	time.Sleep(window*tick + 5*tick)

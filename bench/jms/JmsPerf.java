@@ -286,6 +286,9 @@ public final class JmsPerf {
             if (!stopConsumers) {
                 failure.compareAndSet(null, e);
             }
+            // A consumer that failed before subscribing must not leave main
+            // waiting for it; main sees the failure and stops at once.
+            subscribed.countDown();
         }
     }
 
