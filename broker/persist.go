@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -219,15 +220,15 @@ func (b *Broker) recover() error {
 			if q == nil {
 				return
 			}
-			m, err := message.Decode(body)
+			meta, err := message.DecodeMeta(body)
 			if err != nil {
 				decodeErrs++
 				return
 			}
 			q.mu.Lock()
-			e := q.restoreLocked(m, seq, deliveries)
-			e.ref = ref
-			q.maybePageOutLocked(e)
+			if !q.restoreLocked(meta, seq, ref, deliveries, body) {
+				decodeErrs++
+			}
 			q.mu.Unlock()
 			r.messages++
 		},
@@ -326,8 +327,13 @@ func (b *Broker) applyDefinitions(r *recovered) {
 }
 
 // restoreLocked puts a recovered message back at its sequence number.
-func (q *Queue) restoreLocked(m *message.Message, seq uint64, deliveries uint32) *Entry {
-	e := &Entry{msg: m, seq: seq, size: m.Size(), priority: m.Priority, expiresAt: m.ExpiresAt, deliveries: deliveries, stored: true, group: m.GroupID}
+// Beyond the in-memory window only its index entry is built: most of a
+// large backlog is never decoded until it is dispatched. body is the
+// store's, valid only during the call; false means the message was to be
+// kept in memory but does not decode (it stays paged out, and dispatch
+// drops it with a log line).
+func (q *Queue) restoreLocked(meta message.Meta, seq uint64, ref store.MsgRef, deliveries uint32, body []byte) bool {
+	e := &Entry{seq: seq, ref: ref, size: meta.BodySize, priority: meta.Priority, expiresAt: meta.ExpiresAt, deliveries: deliveries, stored: true, group: meta.GroupID}
 	if seq > q.nextSeq {
 		q.nextSeq = seq
 	}
@@ -335,7 +341,16 @@ func (q *Queue) restoreLocked(m *message.Message, seq uint64, deliveries uint32)
 		q.expiring = true
 	}
 	q.ready.insert(e)
-	return e
+	if !q.overWindowLocked() {
+		if m, err := message.Decode(bytes.Clone(body)); err == nil {
+			e.msg = m
+			return true
+		}
+		q.pagedOutLocked(e)
+		return false
+	}
+	q.pagedOutLocked(e)
+	return true
 }
 
 // recoveryWindow is how many bodies per queue recovery loads together: the

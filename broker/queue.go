@@ -361,16 +361,26 @@ func (q *Queue) initEntryLocked(e *Entry, msg *message.Message, seq uint64, stor
 // maybePageOutLocked drops a stored ready entry's body when the queue
 // already keeps its in-memory window of bodies.
 func (q *Queue) maybePageOutLocked(e *Entry) {
+	if e.stored && e.state == stateReady && e.msg != nil && q.overWindowLocked() {
+		e.msg = nil
+		q.pagedOutLocked(e)
+	}
+}
+
+// overWindowLocked says whether the ready entries hold more bodies than
+// the queue keeps in memory.
+func (q *Queue) overWindowLocked() bool {
 	limit := q.vhost.broker.pageLimit
 	// Stored bodies also go out before they fill half the flow limit, so a
 	// persistent backlog never makes its own publishers wait for memory.
 	flow := q.vhost.broker.flowLimit
-	if limit > 0 && e.stored && e.state == stateReady && e.msg != nil &&
-		(q.ready.count > limit || flow > 0 && q.ready.bytes-q.pagedBytes > flow/2) {
-		e.msg = nil
-		q.paged++
-		q.pagedBytes += int64(e.size)
-	}
+	return limit > 0 && (q.ready.count > limit || flow > 0 && q.ready.bytes-q.pagedBytes > flow/2)
+}
+
+// pagedOutLocked counts in an entry whose body is on disk only.
+func (q *Queue) pagedOutLocked(e *Entry) {
+	q.paged++
+	q.pagedBytes += int64(e.size)
 }
 
 // unpagedLocked counts out a paged-out entry that was read back or left

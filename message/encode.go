@@ -148,6 +148,49 @@ func Decode(b []byte) (*Message, error) {
 	return m, nil
 }
 
+// Meta is what a queue needs to index a stored message whose body it
+// leaves on disk.
+type Meta struct {
+	Priority  byte
+	ExpiresAt int64
+	GroupID   string
+	BodySize  int
+}
+
+// DecodeMeta reads Meta from an encoded message without building the
+// message: recovery indexes a backlog of millions this way and decodes
+// only the bodies it keeps in memory. It checks less than Decode does (a
+// native form is not parsed), so a message it accepts may still fail to
+// decode later.
+func DecodeMeta(b []byte) (Meta, error) {
+	d := decoder{b: b}
+	version := d.byte()
+	if d.err == nil && version != encodingVersion {
+		return Meta{}, fmt.Errorf("decode message: unknown encoding version %d", version)
+	}
+	d.byte() // origin
+	flags := d.byte()
+	if flags&4 != 0 { // stored properties come before the body
+		m, err := Decode(b)
+		if err != nil {
+			return Meta{}, err
+		}
+		return Meta{Priority: m.Priority, ExpiresAt: m.ExpiresAt, GroupID: m.GroupID, BodySize: m.Size()}, nil
+	}
+	meta := Meta{Priority: d.byte(), ExpiresAt: d.varint()}
+	d.bytes() // exchange
+	d.bytes() // routing key
+	meta.GroupID = string(d.bytes())
+	d.bytes() // raw
+	d.byte()  // native protocol
+	d.bytes() // native form
+	meta.BodySize = len(d.bytes())
+	if d.err != nil {
+		return Meta{}, fmt.Errorf("decode message: %w", d.err)
+	}
+	return meta, nil
+}
+
 func appendBytes(b, s []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)

@@ -56,6 +56,32 @@ func TestDecodeUsesTheOriginsCodecForRawForms(t *testing.T) {
 	}
 }
 
+func TestDecodeMetaAgreesWithDecodeWithoutBuildingTheMessage(t *testing.T) {
+	internal := NewInternal(&Properties{MessageID: "m-9", Headers: Table{"k": "v"}})
+	internal.GroupID, internal.Priority, internal.ExpiresAt = "orders", 7, 1700000001234
+	internal.Body = bytes.Repeat([]byte("i"), 300)
+	raw := New(AMQP, []byte("raw-props"), nil)
+	raw.Exchange, raw.RoutingKey, raw.GroupID, raw.Priority, raw.ExpiresAt = "ex", "rk", "g-2", 3, -1
+	raw.Body = []byte("a body of 24 bytes here!")
+	empty := New(STOMP, nil, nil)
+	for name, m := range map[string]*Message{"internal": internal, "raw": raw, "empty": empty} {
+		b, err := Encode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeMeta(b)
+		want := Meta{Priority: m.Priority, ExpiresAt: m.ExpiresAt, GroupID: m.GroupID, BodySize: len(m.Body)}
+		if err != nil || got != want {
+			t.Fatalf("%s: DecodeMeta = %+v, %v; want %+v", name, got, err, want)
+		}
+		for cut := range len(b) {
+			if _, err := DecodeMeta(b[:cut]); err == nil {
+				t.Fatalf("%s: DecodeMeta accepted the first %d of %d bytes", name, cut, len(b))
+			}
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	m := NewInternal(&Properties{Headers: Table{"k": "v", "n": int32(1)}})
 	m.Body = []byte("hello")
@@ -65,6 +91,10 @@ func FuzzDecode(f *testing.F) {
 		m, err := Decode(data)
 		if err != nil {
 			return
+		}
+		meta, err := DecodeMeta(data)
+		if want := (Meta{Priority: m.Priority, ExpiresAt: m.ExpiresAt, GroupID: m.GroupID, BodySize: len(m.Body)}); err != nil || meta != want {
+			t.Fatalf("DecodeMeta = %+v, %v; Decode gave %+v", meta, err, want)
 		}
 		if _, err := Encode(m); err != nil && m.Origin == Internal {
 			t.Fatalf("decoded message does not re-encode: %v", err)

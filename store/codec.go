@@ -162,6 +162,17 @@ func decodeMsg(p []byte) (msgRec, error) {
 	return r, d.err
 }
 
+// decodeMsgBody returns a recMsg or recTxMsg payload's id and body,
+// without decoding its targets: reading a body back needs only those.
+func decodeMsgBody(p []byte) (uint64, []byte, error) {
+	d := dec{b: p}
+	id := d.u64()
+	d.u64()
+	n := int(d.u16())
+	d.take(16 * n)
+	return id, d.b, d.err
+}
+
 // refRec is a recAckRef or recDelivered payload (count only in the latter).
 type refRec struct {
 	id    uint64

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -103,6 +104,7 @@ func fuzzSeed(t testing.TB) []byte {
 		} else {
 			positives = append(positives, p)
 		}
+		r.Payload = bytes.Clone(r.Payload) // Replay reuses its buffer
 		recs, idx = append(recs, r), append(idx, c)
 		return nil
 	})

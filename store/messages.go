@@ -488,11 +488,11 @@ func (s *Store) readMessage(ref MsgRef, read func(journal.Pos) (journal.Record, 
 		if err != nil {
 			return nil, fmt.Errorf("store: read message %d: %w", ref.id, err)
 		}
-		m, err := decodeMsg(r.Payload)
-		if err != nil || (r.Type != recMsg && r.Type != recTxMsg) || m.id != ref.id {
+		id, body, err := decodeMsgBody(r.Payload)
+		if err != nil || (r.Type != recMsg && r.Type != recTxMsg) || id != ref.id {
 			return nil, fmt.Errorf("store: read message %d: record at %v is not that message", ref.id, pos)
 		}
-		return m.body, nil
+		return body, nil
 	}
 	return nil, fmt.Errorf("store: read message %d: %w", ref.id, ErrNoMessage)
 }

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -23,6 +25,8 @@ type Recovery struct {
 	// the message redelivered when it is above 0). body is nil when not
 	// loaded (see BodiesPerQueue): keep ref and call ReadMessage at
 	// dispatch. A fan-out message is reported once per queue, same ref.
+	// body is valid only until Message returns (it may point into the
+	// store's read buffer): copy what you keep.
 	Message func(q QueueID, seq uint64, ref MsgRef, body []byte, deliveries uint32)
 	// Prepared is called for each prepared transaction, sorted by xid,
 	// with its enqueues (not visible until Commit) and its acks (the broker
@@ -35,7 +39,7 @@ type Recovery struct {
 	// StreamRest also passes the bodies beyond BodiesPerQueue, read from
 	// the journal one message at a time as it is reported, so the caller
 	// can index a backlog larger than memory without the store holding
-	// every body at once. Those bodies are the caller's to keep or drop.
+	// every body at once.
 	StreamRest bool
 }
 
@@ -71,7 +75,6 @@ type rpurge struct {
 // events (compaction moves records), so nothing is decided until the end.
 type rstate struct {
 	max      uint64
-	keepAll  bool
 	defs     map[defKey][]rdef
 	txmsgs   map[uint64][]*message // by transaction number
 	prepares map[uint64]rtx
@@ -79,7 +82,6 @@ type rstate struct {
 	ackrefs  []rref
 	delivs   []rref
 	purges   []rpurge
-	bodies   map[uint64][]byte // by message id, when all bodies are kept
 }
 
 // Recover reads the journal, rebuilds the store's state and reports it
@@ -105,12 +107,10 @@ func (s *Store) rebuild(r Recovery) (*report, error) {
 	}
 	s.phase = phaseRecovering
 	rs := &rstate{
-		keepAll:  r.BodiesPerQueue < 0,
 		defs:     make(map[defKey][]rdef),
 		txmsgs:   make(map[uint64][]*message),
 		prepares: make(map[uint64]rtx),
 		commits:  make(map[uint64]rtx),
-		bodies:   make(map[uint64][]byte),
 	}
 	err := s.j.Replay(func(p journal.Pos, rec journal.Record) error {
 		if !rec.Cancels.IsZero() {
@@ -153,7 +153,7 @@ func (s *Store) collect(rs *rstate, p journal.Pos, rec journal.Record) error {
 		rs.bump(d.seq)
 		if live {
 			k := defKey{d.kind, d.key}
-			rs.defs[k] = append(rs.defs[k], rdef{pos: p, seq: d.seq, value: d.value})
+			rs.defs[k] = append(rs.defs[k], rdef{pos: p, seq: d.seq, value: bytes.Clone(d.value)})
 		}
 	case recMsg, recTxMsg:
 		d, err := decodeMsg(rec.Payload)
@@ -165,9 +165,6 @@ func (s *Store) collect(rs *rstate, p journal.Pos, rec journal.Record) error {
 			return nil
 		}
 		m := &message{id: d.id, pos: p, size: uint32(len(d.body)), targets: d.targets}
-		if rs.keepAll {
-			rs.bodies[d.id] = d.body
-		}
 		if rec.Type == recTxMsg {
 			rs.txmsgs[d.x] = append(rs.txmsgs[d.x], m)
 			return nil
@@ -539,11 +536,12 @@ type rdefOut struct {
 }
 
 type rmsgOut struct {
-	seq   uint64
-	ref   MsgRef
-	deliv uint32
-	body  []byte
-	read  bool // load the body with ReadMessage before reporting
+	seq    uint64
+	ref    MsgRef
+	pos    journal.Pos // where the body was when reported; compaction may move it
+	deliv  uint32
+	read   bool // load the body before reporting
+	shared bool // a fan-out message: other queues report it too
 }
 
 type preparedOut struct {
@@ -573,28 +571,26 @@ func (s *Store) reportLocked(rs *rstate, bodies int) *report {
 			continue
 		}
 		rep.queues = append(rep.queues, q)
-		seqs := make([]uint64, 0, len(qs.refs))
-		for seq := range qs.refs {
-			seqs = append(seqs, seq)
-		}
-		slices.Sort(seqs)
-		list := make([]rmsgOut, 0, len(seqs))
-		for _, seq := range seqs {
-			sl := qs.refs[seq]
-			ref := MsgRef{id: sl.id, q: q, seq: seq}
+		// One pass over the map and a sort of what it gave, not a sort of
+		// the keys and a lookup each: in a million references every
+		// lookup is a cache miss.
+		list := make([]rmsgOut, 0, len(qs.refs))
+		for seq, sl := range qs.refs {
+			o := rmsgOut{seq: seq, ref: MsgRef{id: sl.id, q: q, seq: seq}, pos: sl.pos}
 			if sl.shared { // one ref for all its queues: the first target's
-				t := s.shared[sl.id].targets[0]
-				ref.q, ref.seq = t.Queue, t.Seq
+				m := s.shared[sl.id]
+				t := m.targets[0]
+				o.ref.q, o.ref.seq = t.Queue, t.Seq
+				o.pos, o.shared = m.pos, true
 			}
-			list = append(list, rmsgOut{seq: seq, ref: ref, deliv: qs.deliv[seq].count})
+			list = append(list, o)
 		}
+		list = sortBySeq(list)
 		for i := range list {
-			switch {
-			case bodies < 0:
-				list[i].body = rs.bodies[list[i].ref.id]
-			case i < bodies:
-				list[i].read = true
+			if qs.deliv != nil {
+				list[i].deliv = qs.deliv[list[i].seq].count
 			}
+			list[i].read = bodies < 0 || i < bodies
 		}
 		rep.msgs[q] = list
 	}
@@ -604,11 +600,8 @@ func (s *Store) reportLocked(rs *rstate, bodies int) *report {
 		for _, m := range t.msgs {
 			pe := PreparedEnqueue{Ref: MsgRef{id: m.id, q: m.targets[0].Queue, seq: m.targets[0].Seq},
 				Targets: append([]Target(nil), m.targets...)}
-			if bodies < 0 {
-				pe.Body = rs.bodies[m.id]
-			}
 			po.encs = append(po.encs, pe)
-			po.read = append(po.read, bodies > 0)
+			po.read = append(po.read, bodies != 0)
 		}
 		for _, a := range t.acks {
 			po.acks = append(po.acks, Target{a.q, a.seq})
@@ -619,6 +612,35 @@ func (s *Store) reportLocked(rs *rstate, bodies int) *report {
 	return rep
 }
 
+// sortBySeq orders a queue's references by seq. A backlog's seqs are
+// nearly a dense run, so while the run is at most twice as long as the
+// list, each goes straight to its place: a comparison sort of a million
+// references took a tenth of a restart.
+func sortBySeq(list []rmsgOut) []rmsgOut {
+	if len(list) < 2 {
+		return list
+	}
+	lo, hi := list[0].seq, list[0].seq
+	for _, o := range list {
+		lo, hi = min(lo, o.seq), max(hi, o.seq)
+	}
+	if hi-lo >= 2*uint64(len(list)) || len(list) >= math.MaxInt32 {
+		slices.SortFunc(list, func(a, b rmsgOut) int { return cmp.Compare(a.seq, b.seq) })
+		return list
+	}
+	at := make([]int32, hi-lo+1) // index+1 in list; 0: no reference
+	for i, o := range list {
+		at[o.seq-lo] = int32(i + 1)
+	}
+	out := make([]rmsgOut, 0, len(list))
+	for _, i := range at {
+		if i != 0 {
+			out = append(out, list[i-1])
+		}
+	}
+	return out
+}
+
 // deliver runs the callbacks without s.mu, reading bodies as asked.
 func (s *Store) deliver(r Recovery, rep *report) error {
 	if r.Definitions != nil {
@@ -627,21 +649,39 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 		}
 	}
 	// A queue's backlog was mostly appended in order: read it in large
-	// windows rather than a system call per message. Bodies loaded for the
-	// in-memory window are kept for the other references of a fan-out
-	// message; streamed ones are the caller's alone.
+	// windows rather than a system call per message, and hand bodies over
+	// from the window without a copy. Only bodies that outlive the call
+	// are copied: a fan-out message's, loaded for one queue's window and
+	// kept for its other queues, and prepared enqueues'.
 	ahead := s.j.NewReadAhead(1 << 20)
 	cache := make(map[uint64][]byte)
-	read := func(ref MsgRef, keep bool) ([]byte, error) {
+	load := func(ref MsgRef, hint journal.Pos, keep bool) ([]byte, error) {
 		if b, ok := cache[ref.id]; ok {
 			return b, nil
 		}
-		b, err := s.readMessage(ref, ahead.Read)
-		if errors.Is(err, ErrNoMessage) {
-			return nil, nil
+		read := ahead.Peek
+		if keep {
+			read = ahead.Read
 		}
-		if err != nil {
-			return nil, fmt.Errorf("store: recover: load body: %w", err)
+		// Where the record was when the report was made saves a lookup
+		// under the lock per message. If compaction has moved it since,
+		// the read or the id check fails and the lookup finds it.
+		b, ok := []byte(nil), false
+		if !hint.IsZero() {
+			if rec, err := read(hint); err == nil && (rec.Type == recMsg || rec.Type == recTxMsg) {
+				id, body, err := decodeMsgBody(rec.Payload)
+				b, ok = body, err == nil && id == ref.id
+			}
+		}
+		if !ok {
+			var err error
+			b, err = s.readMessage(ref, read)
+			if errors.Is(err, ErrNoMessage) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("store: recover: load body: %w", err)
+			}
 		}
 		if keep {
 			cache[ref.id] = b
@@ -651,14 +691,15 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 	if r.Message != nil {
 		for _, q := range rep.queues {
 			for _, m := range rep.msgs[q] {
-				if m.read || (m.body == nil && r.StreamRest) {
-					b, err := read(m.ref, m.read)
+				var body []byte
+				if m.read || r.StreamRest {
+					b, err := load(m.ref, m.pos, m.read && m.shared)
 					if err != nil {
 						return err
 					}
-					m.body = b
+					body = b
 				}
-				r.Message(q, m.seq, m.ref, m.body, m.deliv)
+				r.Message(q, m.seq, m.ref, body, m.deliv)
 			}
 		}
 	}
@@ -666,7 +707,7 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 		for _, p := range rep.prepared {
 			for i := range p.encs {
 				if p.read[i] {
-					b, err := read(p.encs[i].Ref, true)
+					b, err := load(p.encs[i].Ref, journal.Pos{}, true)
 					if err != nil {
 						return err
 					}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/junctionmq/junction/store/journal"
 )
 
 func TestEnqueuedMessagesComeBackPerQueueInSeqOrderAfterReopen(t *testing.T) {
@@ -327,6 +329,46 @@ func TestRecoverStreamRestPassesEveryBodyIncludingFanOut(t *testing.T) {
 	}
 	want := map[QueueID][]string{1: {"1:m1", "2:m2", "3:m3", "4:m4", "5:shared"}, 2: {"1:shared"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("recovered %v, want %v", got, want)
+	}
+}
+
+// Recovery reads each body where the record was when it made its report;
+// compaction may move it before the read. A stale position must still
+// give the right body, never a neighbour's.
+func TestRecoverReadsTheRightBodyWhenAReportedPositionIsStale(t *testing.T) {
+	o := quiet(0)
+	s, dir := fresh(t, o)
+	for seq := uint64(1); seq <= 6; seq++ {
+		enqueue(t, s, fmt.Sprint("m", seq), nil, tg(1, seq))
+	}
+	closeT(t, s)
+	s, err := Open(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r := Recovery{BodiesPerQueue: 2, StreamRest: true}
+	var got []string
+	r.Message = func(q QueueID, seq uint64, _ MsgRef, body []byte, _ uint32) {
+		got = append(got, fmt.Sprintf("%d:%s", seq, body))
+	}
+	rep, err := s.rebuild(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := rep.msgs[1]
+	if len(list) != 6 {
+		t.Fatalf("report has %d messages, want 6", len(list))
+	}
+	// In the window and beyond it: another message's record, and a
+	// segment that does not exist.
+	list[0].pos, list[1].pos = list[1].pos, list[0].pos
+	list[3].pos, list[4].pos = list[5].pos, journal.Pos{Seg: 999, Off: 4096}
+	if err := s.deliver(r, rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[1:m1 2:m2 3:m3 4:m4 5:m5 6:m6]"; fmt.Sprint(got) != want {
 		t.Fatalf("recovered %v, want %v", got, want)
 	}
 }

@@ -85,6 +85,7 @@ func FuzzReplay(f *testing.F) {
 		defer j.Close()
 		var got []entry
 		if err := j.Replay(func(p Pos, r Record) error {
+			r.Payload = bytes.Clone(r.Payload)
 			got = append(got, entry{p, r})
 			return nil
 		}); err != nil {
@@ -120,6 +121,7 @@ func FuzzReplay(f *testing.F) {
 		defer j2.Close()
 		var again []entry
 		if err := j2.Replay(func(p Pos, r Record) error {
+			r.Payload = bytes.Clone(r.Payload)
 			again = append(again, entry{p, r})
 			return nil
 		}); err != nil {

@@ -47,6 +47,7 @@ func replayAll(t testing.TB, j *Journal) []entry {
 	t.Helper()
 	var out []entry
 	if err := j.Replay(func(p Pos, r Record) error {
+		r.Payload = bytes.Clone(r.Payload) // Replay reuses its buffer
 		out = append(out, entry{p, r})
 		if r.Type == fillerType && r.Cancels.IsZero() {
 			j.Release(p)

@@ -22,12 +22,31 @@ func (j *Journal) NewReadAhead(window int) *ReadAhead {
 
 // Read returns the record at p, as Journal.Read does.
 func (r *ReadAhead) Read(p Pos) (Record, error) {
+	rec, inWindow, err := r.read(p)
+	if err == nil && inWindow {
+		rec.Payload = append([]byte(nil), rec.Payload...) // the window is reused
+	}
+	return rec, err
+}
+
+// Peek is Read without the copy: the payload may point into the window, and
+// is then valid only until the next call. Recovery streams most of a large
+// backlog's bodies straight through to be indexed and dropped; copying each
+// one first was a sixth of its CPU time.
+func (r *ReadAhead) Peek(p Pos) (Record, error) {
+	rec, _, err := r.read(p)
+	return rec, err
+}
+
+// read returns the record at p and whether its payload is in the window.
+func (r *ReadAhead) read(p Pos) (Record, bool, error) {
 	j := r.j
 	j.mu.Lock()
 	s := j.segs[p.Seg]
 	if s == nil || p.Off < segHeaderSize || p.Off >= s.written {
 		j.mu.Unlock()
-		return j.Read(p)
+		rec, err := j.Read(p)
+		return rec, false, err
 	}
 	size := uint32(0)
 	if i := s.find(p.Off); i >= 0 {
@@ -36,20 +55,17 @@ func (r *ReadAhead) Read(p Pos) (Record, error) {
 	written := s.written
 	j.mu.Unlock()
 	if size == 0 || int(size) > r.window || size > written-p.Off {
-		return j.Read(p)
+		rec, err := j.Read(p)
+		return rec, false, err
 	}
 	if r.seg != p.Seg || r.buf == nil || p.Off < r.off || p.Off+size > r.off+uint32(len(r.buf)) {
 		if err := r.fill(s, p, min(uint32(r.window), written-p.Off)); err != nil {
-			return Record{}, err
+			return Record{}, false, err
 		}
 	}
 	b := r.buf[p.Off-r.off : p.Off-r.off+size]
 	rec, err := decodeAt(b, p)
-	if err != nil {
-		return rec, err
-	}
-	rec.Payload = append([]byte(nil), rec.Payload...) // the window is reused
-	return rec, nil
+	return rec, err == nil, err
 }
 
 func (r *ReadAhead) fill(s *segment, p Pos, n uint32) error {

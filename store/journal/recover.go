@@ -262,9 +262,11 @@ func listSegments(dir string) ([]uint32, error) {
 // authority), and negative records with Cancels set. A negative may name a
 // position that no longer exists (its target's segment was reclaimed).
 // Records that compaction copied appear once, at their newest position, and
-// records whose cancel compaction carried forward are not shown. fn may
-// keep the payload, and may call Append, Release and Live. An error from fn
-// stops the replay and is returned.
+// records whose cancel compaction carried forward are not shown. The
+// payload is valid only until fn returns (it points into the read buffer,
+// so replaying a large journal does not allocate a copy of every record):
+// copy what you keep. fn may call Append, Release and Live. An error from
+// fn stops the replay and is returned.
 //
 // Replay may be called once, before the first Append (appends made from fn
 // are fine; Replay does not visit them). Background reclaim and compaction
@@ -317,7 +319,7 @@ func (j *Journal) Replay(fn func(p Pos, r Record) error) error {
 			case kindNegative:
 				rec.Cancels = r.h.ref
 			}
-			rec.Payload = append([]byte(nil), r.payload...)
+			rec.Payload = r.payload
 			if err := fn(p, rec); err != nil {
 				return err
 			}
