@@ -23,7 +23,7 @@ type broker interface {
 	// stop shuts the broker down cleanly and waits for it.
 	stop() error
 	// rssPID is the process whose memory the report shows.
-	rssPID() (int, error)
+	pid() (int, error)
 	// url is the client URL for a protocol; "" if the broker lacks it.
 	url(protocol string) string
 	ports() []int
@@ -188,7 +188,7 @@ func (j *junctionBroker) stop() error {
 	return err
 }
 
-func (j *junctionBroker) rssPID() (int, error) {
+func (j *junctionBroker) pid() (int, error) {
 	if j.p == nil {
 		return 0, errors.New("junction not running")
 	}
@@ -307,7 +307,7 @@ func (r *rabbitBroker) stop() error {
 	return errors.Join(errs...)
 }
 
-func (r *rabbitBroker) rssPID() (int, error) {
+func (r *rabbitBroker) pid() (int, error) {
 	b, err := os.ReadFile(filepath.Join(r.dir, "rabbit.pid"))
 	if err != nil {
 		return 0, fmt.Errorf("rabbitmq pid file: %w", err)
@@ -374,7 +374,7 @@ func (a *activeMQBroker) stop() error {
 	return err
 }
 
-func (a *activeMQBroker) rssPID() (int, error) {
+func (a *activeMQBroker) pid() (int, error) {
 	if a.p == nil {
 		return 0, errors.New("activemq not running")
 	}

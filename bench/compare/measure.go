@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,65 @@ func statusField(status []byte, name string) (int64, bool) {
 		return v, err == nil
 	}
 	return 0, false
+}
+
+// clockTicks is the unit of utime and stime in /proc/PID/stat: USER_HZ,
+// which Linux fixes at 100 on every architecture Go runs this on.
+const clockTicks = 100
+
+// statCPU reads a /proc/PID/stat line: the process's CPU time so far (user
+// and system, its own threads, in seconds) and its process group.
+func statCPU(stat []byte) (seconds float64, pgrp int, err error) {
+	// The command name (field 2) is in parentheses and may hold spaces or
+	// parentheses itself: count fields after the last ')'.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, 0, fmt.Errorf("no command name in %q", stat)
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) < 13 { // state ppid pgrp ... utime(14) stime(15)
+		return 0, 0, fmt.Errorf("stat has %d fields after the name", len(f))
+	}
+	pgrp, err = strconv.Atoi(f[2])
+	if err != nil {
+		return 0, 0, fmt.Errorf("stat pgrp %q: %w", f[2], err)
+	}
+	var ticks int64
+	for _, v := range f[11:13] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("stat cpu field %q: %w", v, err)
+		}
+		ticks += n
+	}
+	return float64(ticks) / clockTicks, pgrp, nil
+}
+
+// processCPU is the CPU time one process has used, in seconds.
+func processCPU(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read stat of pid %d: %w", pid, err)
+	}
+	sec, _, err := statCPU(b)
+	return sec, err
+}
+
+// groupCPU is the CPU time the live processes of a process group have
+// used, in seconds: a load generator and what it started (run.sh's JVM).
+func groupCPU(pgid int) float64 {
+	paths, _ := filepath.Glob("/proc/[0-9]*/stat")
+	total := 0.0
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // exited since the glob
+		}
+		if sec, g, err := statCPU(b); err == nil && g == pgid {
+			total += sec
+		}
+	}
+	return total
 }
 
 // establishedTo counts established TCP connections whose local port is

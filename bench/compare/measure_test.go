@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // A /proc/net/tcp excerpt: a listener on 5672 (0x1628), two established
@@ -88,4 +92,61 @@ func FuzzParseResult(f *testing.F) {
 			t.Fatalf("error %v with a non-zero result %+v", err, r)
 		}
 	})
+}
+
+func TestStatCPUAddsUserAndSystemTimeAfterAnAwkwardCommandName(t *testing.T) {
+	// utime 250 and stime 125 ticks, process group 4242; the name holds
+	// a space and a ')'.
+	stat := []byte("4242 (java) x) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 125 7 3 20 0 30 0 12345 0 0\n")
+	sec, pgrp, err := statCPU(stat)
+	if err != nil || sec != 3.75 || pgrp != 4242 {
+		t.Fatalf("statCPU = %v s, group %d, %v; want 3.75 s, group 4242", sec, pgrp, err)
+	}
+	for _, bad := range []string{"", "12 (x) S 1 2", "12 (x) S 1 g 3 4 5 6 7 8 9 10 11 12"} {
+		if _, _, err := statCPU([]byte(bad)); err == nil {
+			t.Fatalf("statCPU accepted %q", bad)
+		}
+	}
+}
+
+func TestProcessAndGroupCPUCountThisProcessesWork(t *testing.T) {
+	before, err := processCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Spin until 50 ms of CPU show (a loaded machine may take longer).
+	after, deadline := before, time.Now().Add(5*time.Second)
+	for after-before < 0.05 && time.Now().Before(deadline) {
+		for end := time.Now().Add(10 * time.Millisecond); time.Now().Before(end); {
+		}
+		after, _ = processCPU(os.Getpid())
+	}
+	if after-before < 0.05 {
+		t.Fatalf("5 s of spinning added %.2f s of CPU", after-before)
+	}
+	if g := groupCPU(syscall.Getpgrp()); g < after {
+		t.Fatalf("the process group used %.2f s, less than this process's %.2f s", g, after)
+	}
+}
+
+func TestSampleCPUMeasuresABusyGroupAndGivesUpWhenTheRunEnds(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "while :; do :; done")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	use := sampleCPU(make(chan struct{}), os.Getpid(), cmd.Process.Pid, 50*time.Millisecond, 400*time.Millisecond)
+	// One spinning thread: about a core, less on a loaded machine.
+	if use.client < 0.1 || use.client > 1.3 {
+		t.Fatalf("a spinning shell measured at %.2f cores, want about 1", use.client)
+	}
+	if use.broker > 0.5 {
+		t.Fatalf("this idle test process measured at %.2f cores", use.broker)
+	}
+	done := make(chan struct{})
+	close(done)
+	if use := sampleCPU(done, os.Getpid(), cmd.Process.Pid, time.Hour, time.Hour); use != (cpuUse{}) {
+		t.Fatalf("a run that ended before sampling gave %+v", use)
+	}
 }

@@ -50,7 +50,7 @@ func TestOpenWireRatioIsMissingWhenJunctionFailedUnderThatLoadGenerator(t *testi
 	title := scenario(t, "kb-transient").Title
 	// Junction's Go-client run failed: its JmsPerf figure (9,000) must not
 	// stand in for it.
-	if got := tableRowFor(t, md, title, "OpenWire", "ActiveMQ", openwirePerfName); !strings.HasSuffix(got, "| 6,000 | 6,000 | 100 µs | 300 µs | — |") {
+	if got := tableRowFor(t, md, title, "OpenWire", "ActiveMQ", openwirePerfName); !strings.HasSuffix(got, "| 6,000 | 6,000 | 100 µs | 300 µs | — | — | — |") {
 		t.Errorf("ActiveMQ under the Go client: %s, want its figures and no ratio", got)
 	}
 	if got := tableRowFor(t, md, title, "OpenWire", "ActiveMQ", jmsPerfName); !strings.HasSuffix(got, "| 3.00× |") {
@@ -85,10 +85,10 @@ func TestScenarioAClientCannotRunIsSkippedForThatClientOnly(t *testing.T) {
 		t.Fatalf("fan-out table has %d rows, want 4 (two brokers × two load generators):\n%s", len(lines), strings.Join(lines, "\n"))
 	}
 	// JmsPerf: 80,000 / 20,000; the Go client: 50,000 / 25,000.
-	if got := tableRowFor(t, md, fan, "OpenWire", "ActiveMQ", jmsPerfName); !strings.HasSuffix(got, "| 2,000 | 20,000 | 500 µs | 900 µs | 4.00× |") {
+	if got := tableRowFor(t, md, fan, "OpenWire", "ActiveMQ", jmsPerfName); !strings.HasSuffix(got, "| 2,000 | 20,000 | 500 µs | 900 µs | — | — | 4.00× |") {
 		t.Errorf("ActiveMQ fan-out under JmsPerf: %s, want figures and ratio 4.00×", got)
 	}
-	if got := tableRowFor(t, md, fan, "OpenWire", "ActiveMQ", openwirePerfName); !strings.HasSuffix(got, "| 2,500 | 25,000 | 300 µs | 1.2 ms | 2.00× |") {
+	if got := tableRowFor(t, md, fan, "OpenWire", "ActiveMQ", openwirePerfName); !strings.HasSuffix(got, "| 2,500 | 25,000 | 300 µs | 1.2 ms | — | — | 2.00× |") {
 		t.Errorf("ActiveMQ fan-out under the Go client: %s, want figures and ratio 2.00×", got)
 	}
 	idle := scenario(t, "idle-connections").Title

@@ -9,8 +9,8 @@ import (
 func sampleReport() *Report {
 	return &Report{Quick: true, Duration: "3s", IdleConns: 200, RestartMsgs: 20000, Args: []string{"-quick"},
 		Rows: []Row{
-			{Scenario: "kb-transient", Protocol: "amqp", Broker: "junction", Client: "jp", Published: 30000, Consumed: 30000, P50: 800, P99: 2500},
-			{Scenario: "kb-transient", Protocol: "amqp", Broker: "rabbitmq", Client: "jp", Published: 12000, Consumed: 10000, P50: 1500, P99: 5000},
+			{Scenario: "kb-transient", Protocol: "amqp", Broker: "junction", Client: "jp", Published: 30000, Consumed: 30000, P50: 800, P99: 2500, BrokerCores: 0.3, ClientCores: 1.2},
+			{Scenario: "kb-transient", Protocol: "amqp", Broker: "rabbitmq", Client: "jp", Published: 12000, Consumed: 10000, P50: 1500, P99: 5000, BrokerCores: 1.05, ClientCores: 0.4},
 			{Scenario: "kb-transient", Protocol: "openwire", Broker: "activemq", Client: "jms", Err: "start activemq: port | closed"},
 			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "junction", Consumed: 10000, P50: 300, P99: 1000},
 			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "activemq", Consumed: 10000, P50: 400, P99: 4000},
@@ -62,14 +62,14 @@ func tableRowFor(t *testing.T, md, title, protocol, broker, client string) strin
 	return ""
 }
 
-func TestFlowTableShowsFiguresAndJunctionsThroughputRatio(t *testing.T) {
+func TestFlowTableShowsFiguresCPUPerMessageAndJunctionsThroughputRatio(t *testing.T) {
 	md := renderMarkdown(sampleReport(), "benchmarks.png")
 	title := scenario(t, "kb-transient").Title
-	want := "| AMQP 0-9-1 | RabbitMQ | jp | 12,000 | 10,000 | 1.5 ms | 5.0 ms | 3.00× |"
+	want := "| AMQP 0-9-1 | RabbitMQ | jp | 12,000 | 10,000 | 1.5 ms | 5.0 ms | 1.05 cores, 105.0 µs/msg | 0.40 cores, 40.0 µs/msg | 3.00× |"
 	if got := tableRow(t, md, title, "AMQP", "RabbitMQ"); got != want {
 		t.Fatalf("RabbitMQ row\n got %s\nwant %s", got, want)
 	}
-	if got := tableRow(t, md, title, "AMQP", "Junction"); !strings.HasSuffix(got, "| 800 µs | 2.5 ms | — |") {
+	if got := tableRow(t, md, title, "AMQP", "Junction"); !strings.HasSuffix(got, "| 800 µs | 2.5 ms | 0.30 cores, 10.0 µs/msg | 1.20 cores, 40.0 µs/msg | — |") {
 		t.Fatalf("Junction row %s: want its own latency and no ratio", got)
 	}
 	if got := tableRow(t, md, title, "OpenWire", "ActiveMQ"); !strings.Contains(got, "error: start activemq: port / closed") {
@@ -80,7 +80,7 @@ func TestFlowTableShowsFiguresAndJunctionsThroughputRatio(t *testing.T) {
 func TestLatencyScenarioRatioIsOfP99(t *testing.T) {
 	md := renderMarkdown(sampleReport(), "benchmarks.png")
 	got := tableRow(t, md, scenario(t, "fixed-rate-latency").Title, "STOMP", "ActiveMQ")
-	if !strings.HasSuffix(got, "| 400 µs | 4.0 ms | 0.25× |") || !strings.Contains(md, "Junction ÷ other (p99)") {
+	if !strings.HasSuffix(got, "| 400 µs | 4.0 ms | — | — | 0.25× |") || !strings.Contains(md, "Junction ÷ other (p99)") {
 		t.Fatalf("latency row %s: want ratio 0.25× of p99", got)
 	}
 }

@@ -28,6 +28,11 @@ type Row struct {
 	P50       float64 `json:"p50_us,omitempty"`
 	P99       float64 `json:"p99_us,omitempty"`
 	Seconds   float64 `json:"seconds,omitempty"`
+	// CPU in cores (user and system time over wall time) of the broker and
+	// of the load generator's processes, over the middle half of the
+	// counted traffic: where the machine's cores went.
+	BrokerCores float64 `json:"broker_cores,omitempty"`
+	ClientCores float64 `json:"load_generator_cores,omitempty"`
 	// Runs holds every repetition's consumed rate, in run order, when the
 	// case ran more than once (-repeat); the row's figures are then the
 	// median run's.
@@ -237,10 +242,16 @@ func (r *runner) runCase(ctx context.Context, b broker, s Scenario, protocol str
 	if s.Kind == "idle" {
 		err = r.idle(ctx, b, cl, u, &row)
 	} else {
+		pid, perr := b.pid()
+		if perr != nil {
+			r.logf("   broker CPU not measured: %v", perr)
+		}
 		var res perfResult
-		res, err = runFlow(ctx, withWarmup(cl.args(u, s.W, r.c.duration, "cmp-"+s.Key), r.c.warmup), r.c.warmup+r.c.duration, r.logf)
+		var use cpuUse
+		res, use, err = runFlow(ctx, withWarmup(cl.args(u, s.W, r.c.duration, "cmp-"+s.Key), r.c.warmup), r.c.warmup, r.c.duration, pid, r.logf)
 		row.Published, row.Consumed = res.PublishedRate, res.ConsumedRate
 		row.P50, row.P99, row.Seconds = res.Latency.P50, res.Latency.P99, res.Seconds
+		row.BrokerCores, row.ClientCores = use.broker, use.client
 	}
 	if err != nil {
 		row.Err = err.Error()
@@ -253,7 +264,7 @@ func (r *runner) runCase(ctx context.Context, b broker, s Scenario, protocol str
 func (r *runner) idle(ctx context.Context, b broker, cl client, u string, row *Row) error {
 	settle := 3 * time.Second
 	sleep(ctx, settle)
-	pid, err := b.rssPID()
+	pid, err := b.pid()
 	if err != nil {
 		return err
 	}
@@ -367,7 +378,7 @@ func (r *runner) restart(ctx context.Context, b broker, s Scenario) Row {
 		return fail(err)
 	}
 	row.FirstS = row.AcceptS + time.Since(t).Seconds()
-	if pid, err := b.rssPID(); err == nil {
+	if pid, err := b.pid(); err == nil {
 		row.RSSAfterKiB, _ = rssKiB(pid)
 	}
 	return row

@@ -259,21 +259,71 @@ func jmsClient(runSH string) client {
 
 // runFlow runs one load-generator command to completion and parses its
 // summary.
-func runFlow(ctx context.Context, argv []string, d time.Duration, log func(string, ...any)) (perfResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, d+3*time.Minute)
+// cpuUse is the CPU the broker and the load generator used, in cores,
+// over the middle half of a run's counted traffic; zero when not measured.
+type cpuUse struct{ broker, client float64 }
+
+// runFlow runs a load generator whose counted traffic starts after warmup
+// and lasts d, and measures its CPU use and the broker's (brokerPID; 0 for
+// none) meanwhile.
+func runFlow(ctx context.Context, argv []string, warmup, d time.Duration, brokerPID int, log func(string, ...any)) (perfResult, cpuUse, error) {
+	ctx, cancel := context.WithTimeout(ctx, warmup+d+3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// The JVM of run.sh is a child: kill the whole group on timeout.
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	log("  $ %s", strings.Join(argv, " "))
-	out, err := cmd.Output()
-	if err != nil {
-		return perfResult{}, fmt.Errorf("%s: %w: %s", argv[0], err, lastLines(stderr.String(), 5))
+	if err := cmd.Start(); err != nil {
+		return perfResult{}, cpuUse{}, fmt.Errorf("%s: %w", argv[0], err)
 	}
-	return parseResult(out)
+	done := make(chan struct{})
+	cpu := make(chan cpuUse, 1)
+	// The middle half: clear of a JVM's start-up at one end and of the
+	// generator's shutdown at the other.
+	go func() { cpu <- sampleCPU(done, brokerPID, cmd.Process.Pid, warmup+d/4, d/2) }()
+	err := cmd.Wait()
+	close(done)
+	use := <-cpu
+	if err != nil {
+		return perfResult{}, use, fmt.Errorf("%s: %w: %s", argv[0], err, lastLines(stderr.String(), 5))
+	}
+	res, err := parseResult(stdout.Bytes())
+	return res, use, err
+}
+
+// sampleCPU reads the broker's and the process group's CPU time after
+// from, and again span later, unless done closes first.
+func sampleCPU(done <-chan struct{}, brokerPID, pgid int, from, span time.Duration) cpuUse {
+	wait := func(d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-done:
+			return false
+		case <-t.C:
+			return true
+		}
+	}
+	if span <= 0 || !wait(from) {
+		return cpuUse{}
+	}
+	broker := func() float64 {
+		if brokerPID == 0 {
+			return 0
+		}
+		sec, _ := processCPU(brokerPID)
+		return sec
+	}
+	b0, c0, t0 := broker(), groupCPU(pgid), time.Now()
+	if !wait(span) {
+		return cpuUse{}
+	}
+	b1, c1 := broker(), groupCPU(pgid)
+	dt := time.Since(t0).Seconds()
+	return cpuUse{broker: max(b1-b0, 0) / dt, client: max(c1-c0, 0) / dt}
 }
 
 // lastLines keeps the tail of a process's stderr for an error message.

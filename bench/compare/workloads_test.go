@@ -182,7 +182,7 @@ type fakeBroker struct {
 func (f fakeBroker) Name() string               { return f.name }
 func (f fakeBroker) launch(bool) (*proc, error) { return nil, nil }
 func (f fakeBroker) stop() error                { return nil }
-func (f fakeBroker) rssPID() (int, error)       { return 0, nil }
+func (f fakeBroker) pid() (int, error)          { return 0, nil }
 func (f fakeBroker) url(p string) string        { return f.urls[p] }
 func (f fakeBroker) ports() []int               { return nil }
 func (f fakeBroker) wipe()                      {}
