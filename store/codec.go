@@ -137,7 +137,12 @@ func encodeMsg(b []byte, r msgRec) []byte {
 	return append(b, r.body...)
 }
 
-func decodeMsg(p []byte) (msgRec, error) {
+func decodeMsg(p []byte) (msgRec, error) { return decodeMsgInto(p, nil) }
+
+// decodeMsgInto is decodeMsg with the targets in buf when they fit, so
+// that recovery indexes a million single-queue messages without a million
+// one-element slices.
+func decodeMsgInto(p []byte, buf []Target) (msgRec, error) {
 	d := dec{b: p}
 	var r msgRec
 	r.id = d.u64()
@@ -150,7 +155,11 @@ func decodeMsg(p []byte) (msgRec, error) {
 		return r, errShort
 	}
 	if d.err == nil {
-		r.targets = make([]Target, n)
+		if n <= cap(buf) {
+			r.targets = buf[:n]
+		} else {
+			r.targets = make([]Target, n)
+		}
 		for i := range r.targets {
 			r.targets[i] = Target{Queue: QueueID(d.u64()), Seq: d.u64()}
 		}

@@ -156,7 +156,8 @@ func (s *Store) collect(rs *rstate, p journal.Pos, rec journal.Record) error {
 			rs.defs[k] = append(rs.defs[k], rdef{pos: p, seq: d.seq, value: bytes.Clone(d.value)})
 		}
 	case recMsg, recTxMsg:
-		d, err := decodeMsg(rec.Payload)
+		var one [1]Target
+		d, err := decodeMsgInto(rec.Payload, one[:0])
 		if err != nil {
 			return err
 		}
@@ -164,14 +165,19 @@ func (s *Store) collect(rs *rstate, p journal.Pos, rec journal.Record) error {
 		if !live {
 			return nil
 		}
-		m := &message{id: d.id, pos: p, size: uint32(len(d.body)), targets: d.targets}
+		size := uint32(len(d.body))
+		if rec.Type == recMsg && d.x == 0 && len(d.targets) == 1 {
+			s.countMsgLocked(int(size))
+			return s.recoverBareLocked(d.id, p, size, d.targets[0])
+		}
+		m := &message{id: d.id, pos: p, size: size, targets: slices.Clone(d.targets)}
 		if rec.Type == recTxMsg {
 			rs.txmsgs[d.x] = append(rs.txmsgs[d.x], m)
 			return nil
 		}
 		m.vis = visOf(d)
-		s.countMsgLocked(len(d.body))
-		return s.recoverVisibleLocked(m, d.x == 0)
+		s.countMsgLocked(int(size))
+		return s.recoverVisibleLocked(m)
 	case recAckRef, recDelivered:
 		d, err := decodeRef(rec.Payload, rec.Type == recDelivered)
 		if err != nil {
@@ -217,28 +223,34 @@ func (s *Store) collect(rs *rstate, p journal.Pos, rec journal.Record) error {
 	return nil
 }
 
-// recoverVisibleLocked indexes a recovered visible message. Should two
-// live records claim one (queue, seq), which the store never writes, the
-// newer message keeps it.
-func (s *Store) recoverVisibleLocked(m *message, bare bool) error {
-	if bare && len(m.targets) == 1 && m.commit == nil {
-		t := m.targets[0]
-		qs := s.queueLocked(t.Queue)
-		if old, dup := qs.refs[t.Seq]; dup {
-			if old.id == m.id {
-				return fmt.Errorf("two live messages with id %d", m.id)
-			}
-			if old.id > m.id {
-				s.log.Warn("store: recover: two messages for one queue seq", "queue", t.Queue, "seq", t.Seq)
-				s.dropRecoveredLocked(m)
-				return nil
-			}
-			s.dropRefLocked(qs, t.Seq, old)
+// recoverBareLocked indexes a recovered message of one queue outside any
+// transaction (a bare slot: no message struct). Should two live records
+// claim one (queue, seq), which the store never writes, the newer message
+// keeps it.
+func (s *Store) recoverBareLocked(id uint64, pos journal.Pos, size uint32, t Target) error {
+	qs := s.queueLocked(t.Queue)
+	if old, dup := qs.refs[t.Seq]; dup {
+		if old.id == id {
+			return fmt.Errorf("two live messages with id %d", id)
 		}
-		qs.refs[t.Seq] = slot{id: m.id, pos: m.pos, size: m.size}
-		s.cnt.refs++
-		return nil
+		if old.id > id {
+			s.log.Warn("store: recover: two messages for one queue seq", "queue", t.Queue, "seq", t.Seq)
+			s.killRecoveredLocked(pos)
+			s.cnt.msgs--
+			s.cnt.bytes -= int64(size)
+			return nil
+		}
+		s.dropRefLocked(qs, t.Seq, old)
 	}
+	qs.refs[t.Seq] = slot{id: id, pos: pos, size: size}
+	s.cnt.refs++
+	return nil
+}
+
+// recoverVisibleLocked indexes a recovered visible message that is shared
+// (several queues, or committed in a transaction), as recoverBareLocked
+// does a bare one.
+func (s *Store) recoverVisibleLocked(m *message) error {
 	if s.shared[m.id] != nil {
 		return fmt.Errorf("two live messages with id %d", m.id)
 	}
@@ -411,7 +423,7 @@ func (s *Store) resolveTxsLocked(rs *rstate) ([]commitAcks, error) {
 				m.vis, m.commit = c.rec.seq, cm
 				cm.orig++
 				s.countMsgLocked(int(m.size))
-				if err := s.recoverVisibleLocked(m, false); err != nil {
+				if err := s.recoverVisibleLocked(m); err != nil {
 					return nil, err
 				}
 			}
