@@ -245,7 +245,7 @@ func (b *Broker) recover() error {
 		return fmt.Errorf("recover store: %w", err)
 	}
 	if decodeErrs > 0 {
-		b.logger.Error("stored messages could not be decoded and were skipped", "count", decodeErrs)
+		b.logger.Error("stored messages could not be decoded; each is skipped, or dropped when it reaches the head of its queue", "count", decodeErrs)
 	}
 	if !r.applied {
 		b.applyDefinitions(r)
