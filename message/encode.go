@@ -101,48 +101,66 @@ func Encode(m *Message) ([]byte, error) {
 	return b, nil
 }
 
-// Decode reverses Encode. The result shares memory with b.
-func Decode(b []byte) (*Message, error) {
+// stored is an encoded message split into its fields, pointing into the
+// encoding: Decode builds a Message from it, DecodeMeta only reads it.
+type stored struct {
+	origin, flags, priority byte
+	expiresAt               int64
+	exchange, routingKey    []byte
+	groupID, raw            []byte
+	nativeProto             Protocol
+	native                  []byte
+	props                   *Properties // only when stored (flags&4)
+	body                    []byte
+}
+
+func splitStored(b []byte) (stored, error) {
 	d := decoder{b: b}
 	version := d.byte()
 	if d.err == nil && version != encodingVersion {
-		return nil, fmt.Errorf("decode message: unknown encoding version %d", version)
+		return stored{}, fmt.Errorf("decode message: unknown encoding version %d", version)
 	}
-	origin := Protocol(d.byte())
-	flags := d.byte()
-	m := &Message{Origin: origin, Priority: d.byte()}
-	m.Persistent, m.HasPriority = flags&1 != 0, flags&2 != 0
-	m.ExpiresAt = d.varint()
-	m.Exchange = string(d.bytes())
-	m.RoutingKey = string(d.bytes())
-	m.GroupID = string(d.bytes())
-	if raw := d.bytes(); len(raw) > 0 {
-		m.Raw = raw
+	st := stored{origin: d.byte(), flags: d.byte(), priority: d.byte(), expiresAt: d.varint()}
+	st.exchange, st.routingKey, st.groupID, st.raw = d.bytes(), d.bytes(), d.bytes(), d.bytes()
+	st.nativeProto = Protocol(d.byte())
+	st.native = d.bytes()
+	if st.flags&4 != 0 && d.err == nil {
+		st.props = d.properties()
 	}
-	m.nativeProto = Protocol(d.byte())
-	native := d.bytes()
-	var props *Properties
-	if flags&4 != 0 && d.err == nil {
-		props = d.properties()
-	}
-	m.Body = d.bytes()
+	st.body = d.bytes()
 	if d.err != nil {
-		return nil, fmt.Errorf("decode message: %w", d.err)
+		return stored{}, fmt.Errorf("decode message: %w", d.err)
 	}
-	if len(native) > 0 {
+	return st, nil
+}
+
+// Decode reverses Encode. The result shares memory with b.
+func Decode(b []byte) (*Message, error) {
+	st, err := splitStored(b)
+	if err != nil {
+		return nil, err
+	}
+	m := &Message{Origin: Protocol(st.origin), Priority: st.priority, ExpiresAt: st.expiresAt,
+		Exchange: string(st.exchange), RoutingKey: string(st.routingKey), GroupID: string(st.groupID),
+		Body: st.body, nativeProto: st.nativeProto}
+	m.Persistent, m.HasPriority = st.flags&1 != 0, st.flags&2 != 0
+	if len(st.raw) > 0 {
+		m.Raw = st.raw
+	}
+	if len(st.native) > 0 {
 		c, ok := codecFor(m.nativeProto)
 		if !ok || c.Decode == nil {
 			return nil, fmt.Errorf("decode message: no codec for %s native form", m.nativeProto)
 		}
-		n, err := c.Decode(native)
+		n, err := c.Decode(st.native)
 		if err != nil {
 			return nil, fmt.Errorf("decode %s native form: %w", m.nativeProto, err)
 		}
 		m.Native = n
 	}
-	if props != nil {
-		m.props.Store(props)
-	} else if c, ok := codecFor(origin); ok {
+	if st.props != nil {
+		m.props.Store(st.props)
+	} else if c, ok := codecFor(m.Origin); ok {
 		m.decode = c.Props
 	}
 	return m, nil
@@ -163,32 +181,11 @@ type Meta struct {
 // native form is not parsed), so a message it accepts may still fail to
 // decode later.
 func DecodeMeta(b []byte) (Meta, error) {
-	d := decoder{b: b}
-	version := d.byte()
-	if d.err == nil && version != encodingVersion {
-		return Meta{}, fmt.Errorf("decode message: unknown encoding version %d", version)
+	st, err := splitStored(b)
+	if err != nil {
+		return Meta{}, err
 	}
-	d.byte() // origin
-	flags := d.byte()
-	if flags&4 != 0 { // stored properties come before the body
-		m, err := Decode(b)
-		if err != nil {
-			return Meta{}, err
-		}
-		return Meta{Priority: m.Priority, ExpiresAt: m.ExpiresAt, GroupID: m.GroupID, BodySize: m.Size()}, nil
-	}
-	meta := Meta{Priority: d.byte(), ExpiresAt: d.varint()}
-	d.bytes() // exchange
-	d.bytes() // routing key
-	meta.GroupID = string(d.bytes())
-	d.bytes() // raw
-	d.byte()  // native protocol
-	d.bytes() // native form
-	meta.BodySize = len(d.bytes())
-	if d.err != nil {
-		return Meta{}, fmt.Errorf("decode message: %w", d.err)
-	}
-	return meta, nil
+	return Meta{Priority: st.priority, ExpiresAt: st.expiresAt, GroupID: string(st.groupID), BodySize: len(st.body)}, nil
 }
 
 func appendBytes(b, s []byte) []byte {

@@ -460,11 +460,22 @@ func (s *Store) checkPurges() {
 // message (paged out of the broker's memory), or one of a pending or
 // prepared transaction. The slice belongs to the caller.
 func (s *Store) ReadMessage(ref MsgRef) ([]byte, error) {
-	return s.readMessage(ref, s.j.Read)
+	return s.readMessage(ref, journal.Pos{}, s.j.Read)
 }
 
-// readMessage is ReadMessage reading records with read.
-func (s *Store) readMessage(ref MsgRef, read func(journal.Pos) (journal.Record, error)) ([]byte, error) {
+// readMessage is ReadMessage reading records with read, at hint first
+// when one is given.
+func (s *Store) readMessage(ref MsgRef, hint journal.Pos, read func(journal.Pos) (journal.Record, error)) ([]byte, error) {
+	// A position the caller already knows (recovery's report) saves the
+	// lookup under the lock; if compaction has moved the record since, the
+	// read or the id check fails and the lookup below finds it.
+	if !hint.IsZero() {
+		if r, err := read(hint); err == nil {
+			if body, ok := bodyOf(r, ref); ok {
+				return body, nil
+			}
+		}
+	}
 	var last journal.Pos
 	for range 3 { // a relocation between lookup and read moves the record
 		s.mu.Lock()
@@ -488,13 +499,22 @@ func (s *Store) readMessage(ref MsgRef, read func(journal.Pos) (journal.Record, 
 		if err != nil {
 			return nil, fmt.Errorf("store: read message %d: %w", ref.id, err)
 		}
-		id, body, err := decodeMsgBody(r.Payload)
-		if err != nil || (r.Type != recMsg && r.Type != recTxMsg) || id != ref.id {
+		body, ok = bodyOf(r, ref)
+		if !ok {
 			return nil, fmt.Errorf("store: read message %d: record at %v is not that message", ref.id, pos)
 		}
 		return body, nil
 	}
 	return nil, fmt.Errorf("store: read message %d: %w", ref.id, ErrNoMessage)
+}
+
+// bodyOf returns the body in r if r is ref's message record.
+func bodyOf(r journal.Record, ref MsgRef) ([]byte, bool) {
+	if r.Type != recMsg && r.Type != recTxMsg {
+		return nil, false
+	}
+	id, body, err := decodeMsgBody(r.Payload)
+	return body, err == nil && id == ref.id
 }
 
 // locateLocked finds where ref's body is: a record, or a buffered body.

@@ -247,9 +247,9 @@ func (s *Store) recoverBareLocked(id uint64, pos journal.Pos, size uint32, t Tar
 	return nil
 }
 
-// recoverVisibleLocked indexes a recovered visible message that is shared
-// (several queues, or committed in a transaction), as recoverBareLocked
-// does a bare one.
+// recoverVisibleLocked indexes any other recovered visible message (more
+// than one queue, or a visibility of its own) as a shared one, as
+// recoverBareLocked does a bare one.
 func (s *Store) recoverVisibleLocked(m *message) error {
 	if s.shared[m.id] != nil {
 		return fmt.Errorf("two live messages with id %d", m.id)
@@ -675,25 +675,12 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 		if keep {
 			read = ahead.Read
 		}
-		// Where the record was when the report was made saves a lookup
-		// under the lock per message. If compaction has moved it since,
-		// the read or the id check fails and the lookup finds it.
-		b, ok := []byte(nil), false
-		if !hint.IsZero() {
-			if rec, err := read(hint); err == nil && (rec.Type == recMsg || rec.Type == recTxMsg) {
-				id, body, err := decodeMsgBody(rec.Payload)
-				b, ok = body, err == nil && id == ref.id
-			}
+		b, err := s.readMessage(ref, hint, read)
+		if errors.Is(err, ErrNoMessage) {
+			return nil, nil
 		}
-		if !ok {
-			var err error
-			b, err = s.readMessage(ref, read)
-			if errors.Is(err, ErrNoMessage) {
-				return nil, nil
-			}
-			if err != nil {
-				return nil, fmt.Errorf("store: recover: load body: %w", err)
-			}
+		if err != nil {
+			return nil, fmt.Errorf("store: recover: load body: %w", err)
 		}
 		if keep {
 			cache[ref.id] = b
