@@ -229,7 +229,9 @@ func (s *Store) collect(rs *rstate, p journal.Pos, rec journal.Record) error {
 // keeps it.
 func (s *Store) recoverBareLocked(id uint64, pos journal.Pos, size uint32, t Target) error {
 	qs := s.queueLocked(t.Queue)
-	if old, dup := qs.refs[t.Seq]; dup {
+	if t.Seq > qs.top {
+		qs.top = t.Seq
+	} else if old, dup := qs.refs[t.Seq]; dup {
 		if old.id == id {
 			return fmt.Errorf("two live messages with id %d", id)
 		}
@@ -257,6 +259,7 @@ func (s *Store) recoverVisibleLocked(m *message) error {
 	s.shared[m.id] = m
 	for _, t := range m.targets {
 		qs := s.queueLocked(t.Queue)
+		qs.top = max(qs.top, t.Seq)
 		if old, dup := qs.refs[t.Seq]; dup {
 			if old.id == m.id {
 				return fmt.Errorf("two live messages with id %d", m.id)

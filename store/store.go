@@ -143,6 +143,9 @@ type queue struct {
 	refs   map[uint64]slot
 	deliv  map[uint64]delivery // only references delivered at least once
 	purges []*purge            // live purge records of this queue
+	// top is, during recovery, at least every seq in refs: a backlog
+	// replays in seq order, so a seq above it is new without a lookup.
+	top uint64
 }
 
 // message is the state of a message that a single slot cannot describe.

@@ -200,6 +200,9 @@ type scanner struct {
 	end     int64 // bytes of the file that may hold records
 	off     int64
 	nextSeq uint64
+	// trusted skips the checksum: Replay reads records that Open checked
+	// moments before, and the checksum was a third of its CPU time.
+	trusted bool
 
 	buf     []byte // read-ahead window
 	bufOff  int64  // file offset of buf[0]
@@ -289,7 +292,7 @@ func (sc *scanner) next() (scanned, error) {
 		}
 		return scanned{}, &badRecord{at, "partial payload"}
 	}
-	if !checksumOK(hb[:], payload, h) {
+	if !sc.trusted && !checksumOK(hb[:], payload, h) {
 		return scanned{}, &badRecord{at, "checksum mismatch"}
 	}
 	sc.off += size

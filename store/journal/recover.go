@@ -296,6 +296,7 @@ func (j *Journal) Replay(fn func(p Pos, r Record) error) error {
 	for _, ps := range plan {
 		s := ps.seg
 		sc := newScanner(s.f, s.id, int64(ps.end), s.baseSeq)
+		sc.trusted = true // Open checked every record up to ps.end
 	records:
 		for {
 			r, err := sc.next()
