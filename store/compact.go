@@ -114,7 +114,7 @@ func (s *Store) liveTargetsLocked(m *message) []Target {
 
 func (s *Store) isSharedRefLocked(t Target, id uint64) bool {
 	if qs := s.queues[t.Queue]; qs != nil {
-		sl, ok := qs.refs[t.Seq]
+		sl, ok := qs.refs.get(t.Seq)
 		return ok && sl.id == id && sl.shared
 	}
 	return false
@@ -122,7 +122,7 @@ func (s *Store) isSharedRefLocked(t Target, id uint64) bool {
 
 func (s *Store) isLiveRefLocked(t Target, id uint64) bool {
 	if qs := s.queues[t.Queue]; qs != nil {
-		sl, ok := qs.refs[t.Seq]
+		sl, ok := qs.refs.get(t.Seq)
 		return ok && sl.id == id
 	}
 	return false
@@ -207,9 +207,9 @@ func (s *Store) relocateMsgLocked(old, new journal.Pos, mv moved) {
 	} else if m == nil {
 		for _, t := range mv.targets {
 			if qs := s.queues[t.Queue]; qs != nil {
-				if sl, ok := qs.refs[t.Seq]; ok && sl.id == mv.id && !sl.shared && sl.pos == old {
+				if sl, ok := qs.refs.get(t.Seq); ok && sl.id == mv.id && !sl.shared && sl.pos == old {
 					sl.pos = new
-					qs.refs[t.Seq] = sl
+					qs.refs.set(t.Seq, sl)
 				}
 			}
 		}
@@ -247,6 +247,6 @@ func (s *Store) maybeDemoteLocked(m *message) {
 		return
 	}
 	t := live[0]
-	s.queues[t.Queue].refs[t.Seq] = slot{id: m.id, pos: m.pos, size: m.size}
+	s.queues[t.Queue].refs.set(t.Seq, slot{id: m.id, pos: m.pos, size: m.size})
 	delete(s.shared, m.id)
 }

@@ -16,7 +16,7 @@ func churn(t testing.TB, s *Store, n, size int) {
 	qs := s.queues[99]
 	var seq uint64
 	if qs != nil {
-		for k := range qs.refs {
+		for k := range qs.refs.all() {
 			seq = max(seq, k)
 		}
 	}

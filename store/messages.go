@@ -70,7 +70,7 @@ func checkTargets(targets []Target) error {
 func (s *Store) checkFreeLocked(targets []Target) error {
 	for _, t := range targets {
 		if qs := s.queues[t.Queue]; qs != nil {
-			if _, dup := qs.refs[t.Seq]; dup {
+			if _, dup := qs.refs.get(t.Seq); dup {
 				return fmt.Errorf("queue %d seq %d: %w", t.Queue, t.Seq, ErrDuplicate)
 			}
 		}
@@ -138,14 +138,14 @@ func (s *Store) addVisibleLocked(m *message) {
 	s.cnt.refs += int64(len(m.targets))
 	if len(m.targets) == 1 && m.commit == nil {
 		t := m.targets[0]
-		s.queueLocked(t.Queue).refs[t.Seq] = slot{id: m.id, pos: m.pos, size: m.size}
+		s.queueLocked(t.Queue).refs.set(t.Seq, slot{id: m.id, pos: m.pos, size: m.size})
 		return
 	}
 	m.targets = append([]Target(nil), m.targets...)
 	m.refs = len(m.targets)
 	s.shared[m.id] = m
 	for _, t := range m.targets {
-		s.queueLocked(t.Queue).refs[t.Seq] = slot{id: m.id, shared: true}
+		s.queueLocked(t.Queue).refs.set(t.Seq, slot{id: m.id, shared: true})
 	}
 }
 
@@ -167,7 +167,7 @@ func (s *Store) ack(q QueueID, seq uint64, done func(error), consumed bool) erro
 	if qs == nil {
 		return fmt.Errorf("store: ack queue %d seq %d: %w", q, seq, ErrNoMessage)
 	}
-	sl, ok := qs.refs[seq]
+	sl, ok := qs.refs.get(seq)
 	if !ok {
 		return fmt.Errorf("store: ack queue %d seq %d: %w", q, seq, ErrNoMessage)
 	}
@@ -208,7 +208,7 @@ func (s *Store) ackLocked(q QueueID, qs *queue, seq uint64, sl slot, cb func(err
 		}
 	}
 	s.cnt.refs--
-	delete(qs.refs, seq)
+	qs.refs.del(seq)
 	s.dropDeliveryLocked(qs, seq)
 	s.dropQueueIfEmptyLocked(q, qs)
 	return nil
@@ -262,7 +262,7 @@ func (s *Store) Delivered(q QueueID, seq uint64, count uint32) error {
 	if qs == nil {
 		return fmt.Errorf("store: delivered queue %d seq %d: %w", q, seq, ErrNoMessage)
 	}
-	sl, ok := qs.refs[seq]
+	sl, ok := qs.refs.get(seq)
 	if !ok {
 		return fmt.Errorf("store: delivered queue %d seq %d: %w", q, seq, ErrNoMessage)
 	}
@@ -301,7 +301,7 @@ func (s *Store) PurgeQueue(q QueueID, upToSeq uint64, done func(error)) error {
 	qs := s.queues[q]
 	hit := false
 	if qs != nil {
-		for seq := range qs.refs {
+		for seq := range qs.refs.all() {
 			if seq <= upToSeq {
 				hit = true
 				break
@@ -320,7 +320,7 @@ func (s *Store) PurgeQueue(q QueueID, upToSeq uint64, done func(error)) error {
 	}
 	s.next++
 	p := &purge{rec: rec, pos: pos, segs: make(map[uint32]probe)}
-	for seq, sl := range qs.refs {
+	for seq, sl := range qs.refs.all() {
 		if seq <= upToSeq {
 			s.purgeRefLocked(qs, seq, sl, p)
 		}
@@ -332,7 +332,7 @@ func (s *Store) PurgeQueue(q QueueID, upToSeq uint64, done func(error)) error {
 // purgeRefLocked drops one reference on behalf of purge p (appended
 // before): the record dies by Release, so p must outlive it.
 func (s *Store) purgeRefLocked(qs *queue, seq uint64, sl slot, p *purge) {
-	delete(qs.refs, seq)
+	qs.refs.del(seq)
 	s.dropDeliveryLocked(qs, seq)
 	s.cnt.refs--
 	if !sl.shared {
@@ -526,7 +526,7 @@ func (s *Store) locateLocked(ref MsgRef) (journal.Pos, []byte, bool) {
 		return m.pos, nil, true
 	}
 	if qs := s.queues[ref.q]; qs != nil {
-		if sl, ok := qs.refs[ref.seq]; ok && sl.id == ref.id && !sl.shared {
+		if sl, ok := qs.refs.get(ref.seq); ok && sl.id == ref.id && !sl.shared {
 			return sl.pos, nil, true
 		}
 	}

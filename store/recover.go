@@ -229,9 +229,7 @@ func (s *Store) collect(rs *rstate, p journal.Pos, rec journal.Record) error {
 // keeps it.
 func (s *Store) recoverBareLocked(id uint64, pos journal.Pos, size uint32, t Target) error {
 	qs := s.queueLocked(t.Queue)
-	if t.Seq > qs.top {
-		qs.top = t.Seq
-	} else if old, dup := qs.refs[t.Seq]; dup {
+	if old, dup := qs.refs.get(t.Seq); dup {
 		if old.id == id {
 			return fmt.Errorf("two live messages with id %d", id)
 		}
@@ -244,7 +242,7 @@ func (s *Store) recoverBareLocked(id uint64, pos journal.Pos, size uint32, t Tar
 		}
 		s.dropRefLocked(qs, t.Seq, old)
 	}
-	qs.refs[t.Seq] = slot{id: id, pos: pos, size: size}
+	qs.refs.set(t.Seq, slot{id: id, pos: pos, size: size})
 	s.cnt.refs++
 	return nil
 }
@@ -259,8 +257,7 @@ func (s *Store) recoverVisibleLocked(m *message) error {
 	s.shared[m.id] = m
 	for _, t := range m.targets {
 		qs := s.queueLocked(t.Queue)
-		qs.top = max(qs.top, t.Seq)
-		if old, dup := qs.refs[t.Seq]; dup {
+		if old, dup := qs.refs.get(t.Seq); dup {
 			if old.id == m.id {
 				return fmt.Errorf("two live messages with id %d", m.id)
 			}
@@ -271,7 +268,7 @@ func (s *Store) recoverVisibleLocked(m *message) error {
 			}
 			s.dropRefLocked(qs, t.Seq, old)
 		}
-		qs.refs[t.Seq] = slot{id: m.id, shared: true}
+		qs.refs.set(t.Seq, slot{id: m.id, shared: true})
 		m.refs++
 		s.cnt.refs++
 	}
@@ -281,7 +278,7 @@ func (s *Store) recoverVisibleLocked(m *message) error {
 // dropRefLocked removes a conflicting reference found during recovery; a
 // message left without references is cancelled.
 func (s *Store) dropRefLocked(qs *queue, seq uint64, sl slot) {
-	delete(qs.refs, seq)
+	qs.refs.del(seq)
 	s.cnt.refs--
 	if !sl.shared {
 		s.killRecoveredLocked(sl.pos)
@@ -358,7 +355,7 @@ func (s *Store) resolveLocked(rs *rstate) error {
 			continue
 		}
 		qs := s.queues[t.Queue]
-		delete(qs.refs, t.Seq)
+		qs.refs.del(t.Seq)
 		s.cnt.refs--
 		m.refs--
 		m.ackrefs = append(m.ackrefs, a.pos)
@@ -468,7 +465,7 @@ func (s *Store) recoverPurgeLocked(rp rpurge) {
 	p := &purge{rec: rp.rec, pos: rp.pos, segs: make(map[uint32]probe)}
 	qs := s.queues[rp.rec.q]
 	if qs != nil {
-		for seq, sl := range qs.refs {
+		for seq, sl := range qs.refs.all() {
 			vis := sl.id
 			if sl.shared {
 				vis = s.shared[sl.id].vis
@@ -507,7 +504,7 @@ func (s *Store) reapplyAcksLocked(cm *commit, acks []ackTarget) {
 			})
 		}
 		qs := s.queues[a.q]
-		if err := s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], ac.add(), false); err != nil {
+		if err := s.ackLocked(a.q, qs, a.seq, qs.refs.at(a.seq), ac.add(), false); err != nil {
 			s.log.Error("store: recover: re-applying a committed ack", "queue", a.q, "seq", a.seq, "err", err)
 		}
 	}
@@ -582,15 +579,14 @@ func (s *Store) reportLocked(rs *rstate, bodies int) *report {
 		return rep.defs[a].key < rep.defs[b].key
 	})
 	for q, qs := range s.queues {
-		if len(qs.refs) == 0 {
+		if qs.refs.len() == 0 {
 			continue
 		}
 		rep.queues = append(rep.queues, q)
-		// One pass over the map and a sort of what it gave, not a sort of
-		// the keys and a lookup each: in a million references every
-		// lookup is a cache miss.
-		list := make([]rmsgOut, 0, len(qs.refs))
-		for seq, sl := range qs.refs {
+		// One pass over the index, sorted only if some of it came from
+		// the index's map.
+		list := make([]rmsgOut, 0, qs.refs.len())
+		for seq, sl := range qs.refs.all() {
 			o := rmsgOut{seq: seq, ref: MsgRef{id: sl.id, q: q, seq: seq}, pos: sl.pos}
 			if sl.shared { // one ref for all its queues: the first target's
 				m := s.shared[sl.id]
@@ -600,7 +596,9 @@ func (s *Store) reportLocked(rs *rstate, bodies int) *report {
 			}
 			list = append(list, o)
 		}
-		list = sortBySeq(list)
+		if len(qs.refs.far) > 0 { // all yields the window's part in order
+			list = sortBySeq(list)
+		}
 		for i := range list {
 			if qs.deliv != nil {
 				list[i].deliv = qs.deliv[list[i].seq].count

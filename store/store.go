@@ -131,6 +131,7 @@ type slot struct {
 	pos    journal.Pos
 	size   uint32
 	shared bool
+	used   bool // a live entry of a seqIndex window (set by seqIndex)
 }
 
 type delivery struct {
@@ -140,12 +141,9 @@ type delivery struct {
 
 type queue struct {
 	id     QueueID
-	refs   map[uint64]slot
+	refs   seqIndex
 	deliv  map[uint64]delivery // only references delivered at least once
 	purges []*purge            // live purge records of this queue
-	// top is, during recovery, at least every seq in refs: a backlog
-	// replays in seq order, so a seq above it is new without a lookup.
-	top uint64
 }
 
 // message is the state of a message that a single slot cannot describe.
@@ -342,7 +340,7 @@ func (s *Store) appendRawLocked(r journal.Record, cb func(error)) (journal.Pos, 
 func (s *Store) queueLocked(q QueueID) *queue {
 	qs := s.queues[q]
 	if qs == nil {
-		qs = &queue{id: q, refs: make(map[uint64]slot)}
+		qs = &queue{id: q}
 		s.queues[q] = qs
 	}
 	return qs
@@ -350,7 +348,7 @@ func (s *Store) queueLocked(q QueueID) *queue {
 
 // dropQueueIfEmptyLocked forgets a queue that holds nothing.
 func (s *Store) dropQueueIfEmptyLocked(q QueueID, qs *queue) {
-	if len(qs.refs) == 0 && len(qs.deliv) == 0 && len(qs.purges) == 0 {
+	if qs.refs.len() == 0 && len(qs.deliv) == 0 && len(qs.purges) == 0 {
 		delete(s.queues, q)
 	}
 }

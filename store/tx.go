@@ -63,7 +63,7 @@ func (s *Store) TxAck(tx TxID, q QueueID, seq uint64) error {
 	var sl slot
 	ok := false
 	if qs := s.queues[q]; qs != nil {
-		sl, ok = qs.refs[seq]
+		sl, ok = qs.refs.get(seq)
 	}
 	if !ok {
 		return fmt.Errorf("store: tx %v ack queue %d seq %d: %w", tx, q, seq, ErrNoMessage)
@@ -120,7 +120,7 @@ func (s *Store) liveAcksLocked(t *txn) []ackTarget {
 	var out []ackTarget
 	for _, a := range t.acks {
 		if qs := s.queues[a.q]; qs != nil {
-			if sl, ok := qs.refs[a.seq]; ok && sl.id == a.id {
+			if sl, ok := qs.refs.get(a.seq); ok && sl.id == a.id {
 				out = append(out, a)
 			}
 		}
@@ -194,7 +194,7 @@ func (s *Store) Commit(tx TxID, done func(error)) error {
 	case !t.prepared && len(t.msgs) == 0 && len(acks) == 1:
 		a := acks[0]
 		qs := s.queues[a.q]
-		err = s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], s.note.wrap(done), false)
+		err = s.ackLocked(a.q, qs, a.seq, qs.refs.at(a.seq), s.note.wrap(done), false)
 	case !t.prepared && len(t.msgs) == 1 && len(acks) == 0:
 		err = s.commitSingleLocked(t.msgs[0], done)
 	default:
@@ -270,7 +270,7 @@ func (s *Store) commitLocked(t *txn, acks []ackTarget, done func(error)) error {
 		for _, a := range acks {
 			qs := s.queues[a.q]
 			one, two := c.add(), ac.add()
-			if err := s.ackLocked(a.q, qs, a.seq, qs.refs[a.seq], func(err error) { one(err); two(err) }, false); err != nil {
+			if err := s.ackLocked(a.q, qs, a.seq, qs.refs.at(a.seq), func(err error) { one(err); two(err) }, false); err != nil {
 				one(err)
 				two(err)
 				return err
