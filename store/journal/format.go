@@ -269,13 +269,11 @@ func (sc *scanner) next() (scanned, error) {
 		}
 		return scanned{}, &badRecord{at, "partial record header"}
 	}
-	var hb [hdrSize]byte
-	copy(hb[:], raw)
-	h := decodeHeader(hb[:])
+	h := decodeHeader(raw)
 	if h.crc == 0 && h.length == 0 && h.seq == 0 {
 		return scanned{}, &badRecord{at, "zeros where a record should start"}
 	}
-	if err := checkShape(hb[:], h, Pos{sc.seg, at}); err != nil {
+	if err := checkShape(raw, h, Pos{sc.seg, at}); err != nil {
 		return scanned{}, &badRecord{at, err.Error()}
 	}
 	if h.seq != sc.nextSeq {
@@ -285,6 +283,12 @@ func (sc *scanner) next() (scanned, error) {
 	if sc.off+size > sc.end || sc.off+size > 1<<32-1 {
 		return scanned{}, &badRecord{at, fmt.Sprintf("record of %d bytes runs past the end of the segment", size)}
 	}
+	// The header's share of the checksum, taken now: reading the payload
+	// may refill the window under raw.
+	var sum uint32
+	if !sc.trusted {
+		sum = crc32.Checksum(raw[4:hdrSize], castagnoli)
+	}
 	payload, err := sc.bytes(sc.off+hdrSize, int(h.length))
 	if len(payload) < int(h.length) {
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -292,7 +296,7 @@ func (sc *scanner) next() (scanned, error) {
 		}
 		return scanned{}, &badRecord{at, "partial payload"}
 	}
-	if !sc.trusted && !checksumOK(hb[:], payload, h) {
+	if !sc.trusted && crc32.Update(sum, castagnoli, payload) != h.crc {
 		return scanned{}, &badRecord{at, "checksum mismatch"}
 	}
 	sc.off += size
