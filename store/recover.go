@@ -666,9 +666,8 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 	// from the window without a copy. Only bodies that outlive the call
 	// are copied: a fan-out message's, loaded for one queue's window and
 	// kept for its other queues, and prepared enqueues'.
-	ahead := s.j.NewReadAhead(1 << 20)
 	cache := make(map[uint64][]byte)
-	load := func(ref MsgRef, hint journal.Pos, keep bool) ([]byte, error) {
+	load := func(ahead *journal.ReadAhead, ref MsgRef, hint journal.Pos, keep bool) ([]byte, error) {
 		if b, ok := cache[ref.id]; ok {
 			return b, nil
 		}
@@ -689,25 +688,16 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 		return b, nil
 	}
 	if r.Message != nil {
-		for _, q := range rep.queues {
-			for _, m := range rep.msgs[q] {
-				var body []byte
-				if m.read || r.StreamRest {
-					b, err := load(m.ref, m.pos, m.read && m.shared)
-					if err != nil {
-						return err
-					}
-					body = b
-				}
-				r.Message(q, m.seq, m.ref, body, m.deliv)
-			}
+		if err := s.deliverMessages(r, rep, load); err != nil {
+			return err
 		}
 	}
 	if r.Prepared != nil {
+		ahead := s.j.NewReadAhead(1 << 20)
 		for _, p := range rep.prepared {
 			for i := range p.encs {
 				if p.read[i] {
-					b, err := load(p.encs[i].Ref, journal.Pos{}, true)
+					b, err := load(ahead, p.encs[i].Ref, journal.Pos{}, true)
 					if err != nil {
 						return err
 					}
@@ -715,6 +705,118 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 				}
 			}
 			r.Prepared(p.id, p.encs, p.acks)
+		}
+	}
+	return nil
+}
+
+// loadedMsg is one reported reference with its body, if read.
+type loadedMsg struct {
+	q    QueueID
+	m    *rmsgOut
+	body []byte
+}
+
+// loadedBatch is a run of references whose bodies are read; window is the
+// read-ahead window the last of them point into (nil if still in use by
+// the next batch), handed back once the batch is delivered.
+type loadedBatch struct {
+	items  []loadedMsg
+	window []byte
+	err    error
+}
+
+// deliverMessages reports every queue's references in order. A goroutine
+// reads the bodies a few windows ahead of the callbacks, so reading the
+// journal and the caller's indexing run on two cores: each was about a
+// fifth of a restart with a million messages queued.
+func (s *Store) deliverMessages(r Recovery, rep *report, load func(*journal.ReadAhead, MsgRef, journal.Pos, bool) ([]byte, error)) error {
+	const batchLen = 1024
+	out := make(chan *loadedBatch, 2)
+	windows := make(chan []byte, 4) // delivered windows, for reuse
+	spent := make(chan *loadedBatch, 4)
+	stop := make(chan struct{})
+	fresh := func() *loadedBatch {
+		select {
+		case b := <-spent:
+			return b
+		default:
+			return &loadedBatch{items: make([]loadedMsg, 0, batchLen)}
+		}
+	}
+	go func() {
+		defer close(out)
+		cur, stopped := fresh(), false
+		send := func() {
+			select {
+			case out <- cur:
+			case <-stop:
+				stopped = true
+			}
+			cur = fresh()
+		}
+		ahead := s.j.NewReadAhead(1 << 20)
+		ahead.Handoff(func() []byte {
+			select {
+			case w := <-windows:
+				return w
+			default:
+				return nil
+			}
+		}, func(w []byte) {
+			// Everything in cur so far may point into w: it travels with
+			// them and comes back once they are delivered.
+			cur.window = w
+			send()
+		})
+		for _, q := range rep.queues {
+			list := rep.msgs[q]
+			for i := range list {
+				m := &list[i]
+				var body []byte
+				if m.read || r.StreamRest {
+					b, err := load(ahead, m.ref, m.pos, m.read && m.shared)
+					if err != nil {
+						cur.err = err
+						send()
+						return
+					}
+					body = b
+				}
+				if stopped {
+					return
+				}
+				cur.items = append(cur.items, loadedMsg{q: q, m: m, body: body})
+				if len(cur.items) == batchLen {
+					send() // its bodies' window, if any, goes with a later batch
+				}
+			}
+		}
+		cur.window = ahead.Window()
+		send()
+	}()
+	defer func() {
+		close(stop)
+		for range out { // let the reader finish before the store moves on
+		}
+	}()
+	for b := range out {
+		for _, it := range b.items {
+			r.Message(it.q, it.m.seq, it.m.ref, it.body, it.m.deliv)
+		}
+		if b.err != nil {
+			return b.err
+		}
+		if b.window != nil {
+			select {
+			case windows <- b.window:
+			default:
+			}
+		}
+		b.items, b.window = b.items[:0], nil
+		select {
+		case spent <- b:
+		default:
 		}
 	}
 	return nil

@@ -18,6 +18,27 @@ type ReadAhead struct {
 	seg    uint32
 	off    uint32 // file offset of buf[0]
 	buf    []byte
+	get    func() []byte // see Handoff
+	put    func([]byte)
+}
+
+// Handoff makes the reader give each window away instead of reusing it:
+// before reading the next window it passes the current one to put, and
+// reads into one from get (nil or short is fine: it is replaced by one of
+// the window's size). A payload from Peek then stays valid for as long as whoever put
+// handed it to keeps the window, so another goroutine can work through
+// one window's records while the next is read.
+func (r *ReadAhead) Handoff(get func() []byte, put func([]byte)) {
+	r.get, r.put = get, put
+}
+
+// Window returns the current window (nil if none) and forgets it: the
+// next read starts a new one. After Handoff, this is how the last window
+// is taken.
+func (r *ReadAhead) Window() []byte {
+	b := r.buf
+	r.buf = nil
+	return b
 }
 
 // NewReadAhead returns a reader that reads window bytes at a time.
@@ -74,10 +95,16 @@ func (r *ReadAhead) read(p Pos) (Record, bool, error) {
 }
 
 func (r *ReadAhead) fill(s *segment, p Pos, n uint32) error {
+	if r.get != nil { // before the file lock: get may wait for a window
+		if r.buf != nil {
+			r.put(r.buf)
+		}
+		r.buf = r.get()
+	}
 	s.fmu.RLock()
 	defer s.fmu.RUnlock()
 	if s.closed {
-		r.buf = nil
+		r.buf = r.buf[:0] // kept: after Handoff it is get's, not garbage
 		return fmt.Errorf("read %v: %w", p, ErrNotFound)
 	}
 	if cap(r.buf) < int(n) {
@@ -85,7 +112,7 @@ func (r *ReadAhead) fill(s *segment, p Pos, n uint32) error {
 	}
 	r.buf = r.buf[:n]
 	if _, err := s.f.ReadAt(r.buf, int64(p.Off)); err != nil {
-		r.buf = nil
+		r.buf = r.buf[:0]
 		return fmt.Errorf("read %v: %w", p, err)
 	}
 	r.seg, r.off = p.Seg, p.Off
