@@ -207,6 +207,8 @@ type scanner struct {
 	buf     []byte // read-ahead window
 	bufOff  int64  // file offset of buf[0]
 	scratch []byte // payloads that do not fit the window
+	get     func() []byte
+	put     func([]byte) // see scanAhead: windows are passed on, not reused
 }
 
 const scanWindow = 1 << 20
@@ -225,7 +227,7 @@ func (sc *scanner) bytes(at int64, n int) ([]byte, error) {
 		n = int(max(avail, 0))
 	}
 	if n > scanWindow {
-		if cap(sc.scratch) < n {
+		if cap(sc.scratch) < n || sc.put != nil {
 			sc.scratch = make([]byte, n)
 		}
 		b := sc.scratch[:n]
@@ -236,6 +238,12 @@ func (sc *scanner) bytes(at int64, n int) ([]byte, error) {
 		return b, nil
 	}
 	w := min(int64(scanWindow), sc.end-at)
+	if sc.put != nil {
+		if sc.buf != nil {
+			sc.put(sc.buf)
+		}
+		sc.buf = sc.get()
+	}
 	if int64(cap(sc.buf)) < w {
 		sc.buf = make([]byte, w)
 	}

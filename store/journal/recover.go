@@ -87,26 +87,32 @@ func (j *Journal) recoverSegment(id uint32, prevSeq uint64, newest bool) (*segme
 	}
 	s.baseSeq = base
 
-	sc := newScanner(f, id, fsize, base)
 	end, last := uint32(segHeaderSize), base-1
 	var bad *badRecord
-	for {
-		r, err := sc.next()
-		if err == io.EOF {
-			break
+	err = func() error {
+		a := startScan(newScanner(f, id, fsize, base))
+		defer a.close()
+		for {
+			b, ok := a.next()
+			if !ok {
+				return nil
+			}
+			for _, r := range b.recs {
+				end, last = r.off+r.size, r.h.seq
+				if r.h.kind == kindSeal {
+					s.sealed = true
+					return nil
+				}
+				j.account(s, r)
+			}
+			if b.err != nil && b.err != io.EOF && !errors.As(b.err, &bad) {
+				return fmt.Errorf("recover segment %s: %w", segmentName(id), b.err)
+			}
+			a.release(b)
 		}
-		if errors.As(err, &bad) {
-			break
-		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("recover segment %s: %w", segmentName(id), err)
-		}
-		end, last = r.off+r.size, r.h.seq
-		if r.h.kind == kindSeal {
-			s.sealed = true
-			break
-		}
-		j.account(s, r)
+	}()
+	if err != nil {
+		return nil, 0, err
 	}
 	s.size, s.written, s.disk = end, end, fsize
 
@@ -294,23 +300,32 @@ func (j *Journal) Replay(fn func(p Pos, r Record) error) error {
 	}()
 
 	for _, ps := range plan {
-		s := ps.seg
-		sc := newScanner(s.f, s.id, int64(ps.end), s.baseSeq)
-		sc.trusted = true // Open checked every record up to ps.end
-	records:
-		for {
-			r, err := sc.next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("journal: replay segment %s: %w", segmentName(s.id), err)
-			}
+		if err := replaySegment(ps, sup, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaySegment is Replay's pass over one segment, read on a second
+// goroutine while fn works.
+func replaySegment(ps planned, sup map[Pos]struct{}, fn func(p Pos, r Record) error) error {
+	s := ps.seg
+	sc := newScanner(s.f, s.id, int64(ps.end), s.baseSeq)
+	sc.trusted = true // Open checked every record up to ps.end
+	a := startScan(sc)
+	defer a.close()
+	for {
+		b, ok := a.next()
+		if !ok {
+			return nil
+		}
+		for _, r := range b.recs {
 			p := Pos{s.id, r.off}
 			rec := Record{Type: r.h.typ}
 			switch r.h.kind {
 			case kindSeal:
-				break records
+				return nil
 			case kindInternal, kindVoid:
 				continue
 			case kindPositive, kindMoved:
@@ -325,6 +340,9 @@ func (j *Journal) Replay(fn func(p Pos, r Record) error) error {
 				return err
 			}
 		}
+		if b.err != nil && b.err != io.EOF {
+			return fmt.Errorf("journal: replay segment %s: %w", segmentName(s.id), b.err)
+		}
+		a.release(b)
 	}
-	return nil
 }
