@@ -717,58 +717,14 @@ type loadedMsg struct {
 	body []byte
 }
 
-// loadedBatch is a run of references whose bodies are read; window is the
-// read-ahead window the last of them point into (nil if still in use by
-// the next batch), handed back once the batch is delivered.
-type loadedBatch struct {
-	items  []loadedMsg
-	window []byte
-	err    error
-}
-
 // deliverMessages reports every queue's references in order. A goroutine
 // reads the bodies a few windows ahead of the callbacks, so reading the
 // journal and the caller's indexing run on two cores: each was about a
 // fifth of a restart with a million messages queued.
 func (s *Store) deliverMessages(r Recovery, rep *report, load func(*journal.ReadAhead, MsgRef, journal.Pos, bool) ([]byte, error)) error {
-	const batchLen = 1024
-	out := make(chan *loadedBatch, 2)
-	windows := make(chan []byte, 4) // delivered windows, for reuse
-	spent := make(chan *loadedBatch, 4)
-	stop := make(chan struct{})
-	fresh := func() *loadedBatch {
-		select {
-		case b := <-spent:
-			return b
-		default:
-			return &loadedBatch{items: make([]loadedMsg, 0, batchLen)}
-		}
-	}
-	go func() {
-		defer close(out)
-		cur, stopped := fresh(), false
-		send := func() {
-			select {
-			case out <- cur:
-			case <-stop:
-				stopped = true
-			}
-			cur = fresh()
-		}
+	loaded := journal.RunAhead(func(a *journal.Ahead[loadedMsg]) ([]byte, error) {
 		ahead := s.j.NewReadAhead(1 << 20)
-		ahead.Handoff(func() []byte {
-			select {
-			case w := <-windows:
-				return w
-			default:
-				return nil
-			}
-		}, func(w []byte) {
-			// Everything in cur so far may point into w: it travels with
-			// them and comes back once they are delivered.
-			cur.window = w
-			send()
-		})
+		ahead.Handoff(a.Get, a.Put)
 		for _, q := range rep.queues {
 			list := rep.msgs[q]
 			for i := range list {
@@ -777,47 +733,22 @@ func (s *Store) deliverMessages(r Recovery, rep *report, load func(*journal.Read
 				if m.read || r.StreamRest {
 					b, err := load(ahead, m.ref, m.pos, m.read && m.shared)
 					if err != nil {
-						cur.err = err
-						send()
-						return
+						return ahead.Window(), err
 					}
 					body = b
 				}
-				if stopped {
-					return
-				}
-				cur.items = append(cur.items, loadedMsg{q: q, m: m, body: body})
-				if len(cur.items) == batchLen {
-					send() // its bodies' window, if any, goes with a later batch
+				if !a.Add(loadedMsg{q: q, m: m, body: body}) {
+					return nil, nil
 				}
 			}
 		}
-		cur.window = ahead.Window()
-		send()
-	}()
-	defer func() {
-		close(stop)
-		for range out { // let the reader finish before the store moves on
+		return ahead.Window(), nil
+	})
+	for it, err := range loaded {
+		if err != nil {
+			return err
 		}
-	}()
-	for b := range out {
-		for _, it := range b.items {
-			r.Message(it.q, it.m.seq, it.m.ref, it.body, it.m.deliv)
-		}
-		if b.err != nil {
-			return b.err
-		}
-		if b.window != nil {
-			select {
-			case windows <- b.window:
-			default:
-			}
-		}
-		b.items, b.window = b.items[:0], nil
-		select {
-		case spent <- b:
-		default:
-		}
+		r.Message(it.q, it.m.seq, it.m.ref, it.body, it.m.deliv)
 	}
 	return nil
 }

@@ -208,7 +208,7 @@ type scanner struct {
 	bufOff  int64  // file offset of buf[0]
 	scratch []byte // payloads that do not fit the window
 	get     func() []byte
-	put     func([]byte) // see scanAhead: windows are passed on, not reused
+	put     func([]byte) // see records: windows are passed on, not reused
 }
 
 const scanWindow = 1 << 20

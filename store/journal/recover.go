@@ -89,30 +89,19 @@ func (j *Journal) recoverSegment(id uint32, prevSeq uint64, newest bool) (*segme
 
 	end, last := uint32(segHeaderSize), base-1
 	var bad *badRecord
-	err = func() error {
-		a := startScan(newScanner(f, id, fsize, base))
-		defer a.close()
-		for {
-			b, ok := a.next()
-			if !ok {
-				return nil
-			}
-			for _, r := range b.recs {
-				end, last = r.off+r.size, r.h.seq
-				if r.h.kind == kindSeal {
-					s.sealed = true
-					return nil
-				}
-				j.account(s, r)
-			}
-			if b.err != nil && b.err != io.EOF && !errors.As(b.err, &bad) {
-				return fmt.Errorf("recover segment %s: %w", segmentName(id), b.err)
-			}
-			a.release(b)
+	for r, err := range records(newScanner(f, id, fsize, base)) {
+		if errors.As(err, &bad) {
+			break
 		}
-	}()
-	if err != nil {
-		return nil, 0, err
+		if err != nil {
+			return nil, 0, fmt.Errorf("recover segment %s: %w", segmentName(id), err)
+		}
+		end, last = r.off+r.size, r.h.seq
+		if r.h.kind == kindSeal {
+			s.sealed = true
+			break
+		}
+		j.account(s, r)
 	}
 	s.size, s.written, s.disk = end, end, fsize
 
@@ -313,36 +302,28 @@ func replaySegment(ps planned, sup map[Pos]struct{}, fn func(p Pos, r Record) er
 	s := ps.seg
 	sc := newScanner(s.f, s.id, int64(ps.end), s.baseSeq)
 	sc.trusted = true // Open checked every record up to ps.end
-	a := startScan(sc)
-	defer a.close()
-	for {
-		b, ok := a.next()
-		if !ok {
+	for r, err := range records(sc) {
+		if err != nil {
+			return fmt.Errorf("journal: replay segment %s: %w", segmentName(s.id), err)
+		}
+		p := Pos{s.id, r.off}
+		rec := Record{Type: r.h.typ}
+		switch r.h.kind {
+		case kindSeal:
 			return nil
-		}
-		for _, r := range b.recs {
-			p := Pos{s.id, r.off}
-			rec := Record{Type: r.h.typ}
-			switch r.h.kind {
-			case kindSeal:
-				return nil
-			case kindInternal, kindVoid:
+		case kindInternal, kindVoid:
+			continue
+		case kindPositive, kindMoved:
+			if _, ok := sup[p]; ok {
 				continue
-			case kindPositive, kindMoved:
-				if _, ok := sup[p]; ok {
-					continue
-				}
-			case kindNegative:
-				rec.Cancels = r.h.ref
 			}
-			rec.Payload = r.payload
-			if err := fn(p, rec); err != nil {
-				return err
-			}
+		case kindNegative:
+			rec.Cancels = r.h.ref
 		}
-		if b.err != nil && b.err != io.EOF {
-			return fmt.Errorf("journal: replay segment %s: %w", segmentName(s.id), b.err)
+		rec.Payload = r.payload
+		if err := fn(p, rec); err != nil {
+			return err
 		}
-		a.release(b)
 	}
+	return nil
 }

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -53,4 +54,54 @@ func TestFlippedBitDeepInTheNewestSegmentCutsTheTailThere(t *testing.T) {
 	victim := ps[4321]
 	flipBit(t, filepath.Join(dir, segmentName(victim.Seg)), int64(victim.Off)+hdrSize+500)
 	checkPrefixThenAppend(t, dir, o, 4321, 1000)
+}
+
+// A caller that stops early stops the producer: RunAhead returns only
+// after produce has, so nothing reads the journal behind the caller's back.
+// An error from produce comes after every item added before it.
+func TestRunAheadStopsTheProducerAndDeliversItsError(t *testing.T) {
+	var returned bool
+	produce := func(failAt int) func(a *Ahead[int]) ([]byte, error) {
+		return func(a *Ahead[int]) ([]byte, error) {
+			defer func() { returned = true }()
+			for i := 0; ; i++ {
+				if i == failAt {
+					return nil, errors.New("disk on fire")
+				}
+				if i%100 == 99 {
+					a.Put(a.Get())
+				}
+				if !a.Add(i) {
+					return nil, nil
+				}
+			}
+		}
+	}
+	n := 0
+	for it, err := range RunAhead(produce(-1)) {
+		if err != nil || it != n {
+			t.Fatalf("item %d: got %d, %v", n, it, err)
+		}
+		if n++; n == 2500 {
+			break
+		}
+	}
+	if !returned {
+		t.Fatal("RunAhead returned before produce did")
+	}
+	n, returned = 0, false
+	var got error
+	for it, err := range RunAhead(produce(3000)) {
+		if err != nil {
+			got = err
+			break
+		}
+		if it != n {
+			t.Fatalf("item %d: got %d", n, it)
+		}
+		n++
+	}
+	if n != 3000 || got == nil || got.Error() != "disk on fire" || !returned {
+		t.Fatalf("%d items then %v (produce returned: %v); want 3000 then the error", n, got, returned)
+	}
 }
