@@ -180,8 +180,13 @@ type scanned struct {
 	off     uint32
 	size    uint32 // header + payload
 	h       header
+	hsum    uint32 // the header's share of the checksum
 	payload []byte
 }
+
+// intact checks the record's checksum, for a scanner that left it to the
+// caller.
+func (r *scanned) intact() bool { return crc32.Update(r.hsum, castagnoli, r.payload) == r.h.crc }
 
 // badRecord says where and why a segment stops being readable.
 type badRecord struct {
@@ -200,9 +205,10 @@ type scanner struct {
 	end     int64 // bytes of the file that may hold records
 	off     int64
 	nextSeq uint64
-	// trusted skips the checksum: Replay reads records that Open checked
-	// moments before, and the checksum was a third of its CPU time.
-	trusted bool
+	// noCheck leaves the checksum to the caller (scanned.intact): Open
+	// checks it on its own goroutine while this one reads ahead, and
+	// Replay reads records that Open checked moments before.
+	noCheck bool
 
 	buf     []byte // read-ahead window
 	bufOff  int64  // file offset of buf[0]
@@ -293,10 +299,7 @@ func (sc *scanner) next() (scanned, error) {
 	}
 	// The header's share of the checksum, taken now: reading the payload
 	// may refill the window under raw.
-	var sum uint32
-	if !sc.trusted {
-		sum = crc32.Checksum(raw[4:hdrSize], castagnoli)
-	}
+	sum := crc32.Checksum(raw[4:hdrSize], castagnoli)
 	payload, err := sc.bytes(sc.off+hdrSize, int(h.length))
 	if len(payload) < int(h.length) {
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -304,10 +307,11 @@ func (sc *scanner) next() (scanned, error) {
 		}
 		return scanned{}, &badRecord{at, "partial payload"}
 	}
-	if !sc.trusted && crc32.Update(sum, castagnoli, payload) != h.crc {
+	r := scanned{off: at, size: uint32(size), h: h, hsum: sum, payload: payload}
+	if !sc.noCheck && !r.intact() {
 		return scanned{}, &badRecord{at, "checksum mismatch"}
 	}
 	sc.off += size
 	sc.nextSeq++
-	return scanned{off: at, size: uint32(size), h: h, payload: payload}, nil
+	return r, nil
 }

@@ -89,12 +89,18 @@ func (j *Journal) recoverSegment(id uint32, prevSeq uint64, newest bool) (*segme
 
 	end, last := uint32(segHeaderSize), base-1
 	var bad *badRecord
-	for r, err := range records(newScanner(f, id, fsize, base)) {
+	sc := newScanner(f, id, fsize, base)
+	sc.noCheck = true // checked here, while the scanner reads ahead
+	for r, err := range records(sc) {
 		if errors.As(err, &bad) {
 			break
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("recover segment %s: %w", segmentName(id), err)
+		}
+		if !r.intact() {
+			bad = &badRecord{r.off, "checksum mismatch"}
+			break
 		}
 		end, last = r.off+r.size, r.h.seq
 		if r.h.kind == kindSeal {
@@ -301,7 +307,7 @@ func (j *Journal) Replay(fn func(p Pos, r Record) error) error {
 func replaySegment(ps planned, sup map[Pos]struct{}, fn func(p Pos, r Record) error) error {
 	s := ps.seg
 	sc := newScanner(s.f, s.id, int64(ps.end), s.baseSeq)
-	sc.trusted = true // Open checked every record up to ps.end
+	sc.noCheck = true // Open checked every record up to ps.end
 	for r, err := range records(sc) {
 		if err != nil {
 			return fmt.Errorf("journal: replay segment %s: %w", segmentName(s.id), err)
