@@ -138,9 +138,11 @@ func TestSTOMPDurableSubscriptionIsListedAsAJMSDurableSubscription(t *testing.T)
 		t.Fatal(err)
 	}
 	var subs []obj
-	eventually(t, "the subscription to be listed", func() bool {
+	// SUBSCRIBE declares and binds the subscription's queue, then attaches
+	// the consumer: the listing may show it for a moment before it is active.
+	eventually(t, "the subscription to be listed, active", func() bool {
 		g.get("/api/jms/durable-subscriptions", &subs)
-		return len(subs) == 1
+		return len(subs) == 1 && subs[0]["active"] == true
 	})
 	s := subs[0]
 	if s["client_id"] != "stomp-client" || s["subscription_name"] != "daily" || s["topic"] != "news" || s["active"] != true {
