@@ -596,7 +596,7 @@ func (s *Store) reportLocked(rs *rstate, bodies int) *report {
 			}
 			list = append(list, o)
 		}
-		if len(qs.refs.far) > 0 { // all yields the window's part in order
+		if !qs.refs.inOrder() {
 			list = sortBySeq(list)
 		}
 		for i := range list {

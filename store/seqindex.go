@@ -18,15 +18,25 @@ import "iter"
 type seqIndex struct {
 	base uint64 // seq of win[0]
 	win  []slot // slot.used marks a live entry
+	arr  []slot // the array win lies in, from its start: reused, not regrown
 	live int    // used entries in win
 	far  map[uint64]slot
 }
 
-// minSparseCheck is the window length below which density is not policed:
-// tiny windows cost little whatever their holes.
-const minSparseCheck = 64
+const (
+	// minSparseCheck is the window length below which density is not
+	// policed: tiny windows cost little whatever their holes.
+	minSparseCheck = 64
+	// maxKeptArray is the largest array (in slots) a drained window keeps
+	// for the next message; a larger one, left by a backlog, is let go.
+	maxKeptArray = 1 << 12
+)
 
 func (x *seqIndex) len() int { return x.live + len(x.far) }
+
+// inOrder says whether all yields every seq in ascending order (nothing
+// is in the map).
+func (x *seqIndex) inOrder() bool { return len(x.far) == 0 }
 
 func (x *seqIndex) get(seq uint64) (slot, bool) {
 	if seq >= x.base && seq-x.base < uint64(len(x.win)) {
@@ -64,7 +74,8 @@ func (x *seqIndex) set(seq uint64, sl slot) {
 	}
 	if len(x.win) == 0 {
 		x.base = seq
-		x.win = append(x.win[:0], sl)
+		x.win = x.arr[:0]
+		x.push(sl)
 		x.live = 1
 		return
 	}
@@ -83,10 +94,28 @@ func (x *seqIndex) set(seq uint64, sl slot) {
 			delete(x.far, end)
 			x.live++
 		}
-		x.win = append(x.win, g)
+		x.push(g)
 	}
-	x.win = append(x.win, sl)
+	x.push(sl)
 	x.live++
+}
+
+// push appends to the window. A queue that is settled from the front
+// leaves free slots before the window in its array; the window moves back
+// down over them rather than growing into a new array, so a queue that
+// keeps draining does not allocate for every message. Moving only while
+// the window fills at most three quarters of the array keeps the copying
+// to a few slots per message.
+func (x *seqIndex) push(sl slot) {
+	if len(x.win) == cap(x.win) && len(x.win) <= cap(x.arr)*3/4 {
+		x.win = x.arr[:copy(x.arr[:cap(x.arr)], x.win)]
+	}
+	if len(x.win) < cap(x.win) {
+		x.win = append(x.win, sl)
+		return
+	}
+	x.win = append(x.win, sl) // a new array, the window at its start
+	x.arr = x.win[:0]
 }
 
 // spill moves the window's entries to the map and empties the window.
@@ -99,7 +128,7 @@ func (x *seqIndex) spill() {
 			x.far[x.base+uint64(i)] = sl
 		}
 	}
-	x.win, x.live = x.win[:0], 0
+	x.win, x.live = x.arr[:0], 0
 }
 
 func (x *seqIndex) del(seq uint64) {
@@ -118,13 +147,16 @@ func (x *seqIndex) del(seq uint64) {
 	delete(x.far, seq)
 }
 
-// trimFront drops the holes at the window's front. The slice's front is
-// given back when a later append outgrows the array, as in a queue; an
-// empty window lets go of its array at once, so a drained queue keeps none.
+// trimFront drops the holes at the window's front (push reuses the space).
+// An empty window starts again at its array's start, or, if the array is
+// a large backlog's, lets go of it.
 func (x *seqIndex) trimFront() {
 	if x.live == 0 {
 		x.base += uint64(len(x.win))
-		x.win = nil
+		if cap(x.arr) > maxKeptArray {
+			x.arr = nil
+		}
+		x.win = x.arr[:0]
 		return
 	}
 	n := 0

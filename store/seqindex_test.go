@@ -2,6 +2,7 @@ package store
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -189,21 +190,52 @@ func anyKey(r *rand.Rand, m map[uint64]slot) uint64 {
 	return keys[r.IntN(len(keys))]
 }
 
-// A drained queue holds no window array: a million settled references
-// must not keep their 24 MB alive.
-func TestSeqIndexDrainedLetsGoOfItsWindow(t *testing.T) {
+// A drained backlog lets go of its window's array: a million settled
+// references must not keep their 24 MB alive.
+func TestSeqIndexDrainedBacklogLetsGoOfItsArray(t *testing.T) {
 	var x seqIndex
-	for seq := uint64(1); seq <= 1000; seq++ {
+	const n = 4 * maxKeptArray
+	for seq := uint64(1); seq <= n; seq++ {
 		x.set(seq, slot{id: seq})
 	}
-	for seq := uint64(1); seq <= 1000; seq++ {
+	for seq := uint64(1); seq <= n; seq++ {
 		x.del(seq)
 	}
-	if x.win != nil || x.len() != 0 {
-		t.Fatalf("drained index keeps a window of cap %d, len %d", cap(x.win), x.len())
+	if x.win != nil || x.arr != nil || x.len() != 0 {
+		t.Fatalf("drained index keeps an array of cap %d, len %d", cap(x.arr), x.len())
 	}
-	x.set(1001, slot{id: 1001})
-	if sl, ok := x.get(1001); !ok || sl.id != 1001 || x.base != 1001 {
-		t.Fatalf("after refilling: get(1001) = %+v %v, base %d", sl, ok, x.base)
+	x.set(n+1, slot{id: n + 1})
+	if sl, ok := x.get(n + 1); !ok || sl.id != n+1 || x.base != n+1 {
+		t.Fatalf("after refilling: get(%d) = %+v %v, base %d", n+1, sl, ok, x.base)
+	}
+}
+
+// A queue whose consumer keeps up is set and settled over and over, often
+// drained to nothing: the index reuses its array instead of allocating,
+// as the map it replaced did.
+func TestSeqIndexQueueThatKeepsDrainingDoesNotAllocate(t *testing.T) {
+	for _, depth := range []uint64{0, 10, 300} {
+		var x seqIndex
+		seq := uint64(0)
+		for range depth + 100 { // reach the steady state
+			seq++
+			x.set(seq, slot{id: seq})
+			if seq > depth {
+				x.del(seq - depth)
+			}
+		}
+		// Counted over all of them, not averaged: one array growth per
+		// few hundred messages must show.
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 20000 {
+			seq++
+			x.set(seq, slot{id: seq})
+			x.del(seq - depth)
+		}
+		runtime.ReadMemStats(&after)
+		if n := after.Mallocs - before.Mallocs; n != 0 || x.len() != int(depth) {
+			t.Fatalf("depth %d: %d allocations in 20,000 messages, %d left", depth, n, x.len())
+		}
 	}
 }

@@ -25,9 +25,9 @@ type ReadAhead struct {
 // Handoff makes the reader give each window away instead of reusing it:
 // before reading the next window it passes the current one to put, and
 // reads into one from get (nil or short is fine: it is replaced by one of
-// the window's size). A payload from Peek then stays valid for as long as whoever put
-// handed it to keeps the window, so another goroutine can work through
-// one window's records while the next is read.
+// the window's size). A payload from Peek then stays valid for as long as
+// whoever put handed it to keeps the window, so another goroutine can work
+// through one window's records while the next is read.
 func (r *ReadAhead) Handoff(get func() []byte, put func([]byte)) {
 	r.get, r.put = get, put
 }
@@ -95,7 +95,7 @@ func (r *ReadAhead) read(p Pos) (Record, bool, error) {
 }
 
 func (r *ReadAhead) fill(s *segment, p Pos, n uint32) error {
-	if r.get != nil { // before the file lock: get may wait for a window
+	if r.get != nil { // before the file lock: put may wait for the caller
 		if r.buf != nil {
 			r.put(r.buf)
 		}
