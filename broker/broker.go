@@ -65,6 +65,9 @@ type Broker struct {
 	nextQueueID atomic.Uint64
 	nextTxID    atomic.Uint64
 	prepared    preparedRegistry
+	// recoveryNoted is how many recovered messages were indexed from
+	// their clean-shutdown notes, without reading their bodies.
+	recoveryNoted int
 }
 
 // New returns a broker with a vhost for every vhost in the registry. With

@@ -181,6 +181,7 @@ type recovered struct {
 	byID      map[store.QueueID]*Queue
 	applied   bool
 	messages  int
+	noted     int // of messages, indexed from their notes
 }
 
 // recover rebuilds durable state from the store. It runs once, before any
@@ -232,6 +233,23 @@ func (b *Broker) recover() error {
 			q.mu.Unlock()
 			r.messages++
 		},
+		Noted: func(id store.QueueID, seq uint64, ref store.MsgRef, note []byte, deliveries uint32) bool {
+			if !r.applied {
+				b.applyDefinitions(r)
+			}
+			q := r.byID[id]
+			if q == nil {
+				return true // as Message does: a queue no longer defined
+			}
+			q.mu.Lock()
+			ok := q.restoreNotedLocked(note, seq, ref, deliveries)
+			q.mu.Unlock()
+			if ok {
+				r.messages++
+				r.noted++
+			}
+			return ok
+		},
 		Prepared: func(tx store.TxID, enqueues []store.PreparedEnqueue, acks []store.Target) {
 			r.prepared = append(r.prepared, PreparedTx{ID: tx, enqueues: enqueues, acks: acks})
 		},
@@ -259,11 +277,14 @@ func (b *Broker) recover() error {
 	}
 	if r.messages > 100_000 {
 		// Replaying a large journal leaves most of its reads as garbage;
-		// hand that memory back now rather than minutes later, so the
-		// resident size after a restart reflects the live state.
-		debug.FreeOSMemory()
+		// hand that memory back soon rather than minutes later, so the
+		// resident size after a restart reflects the live state. Not
+		// before serving: a full collection over a million entries takes
+		// a tenth of a second.
+		go debug.FreeOSMemory()
 	}
-	b.logger.Info("recovered durable state", "exchanges", len(r.exchanges), "queues", len(r.queues), "bindings", len(r.bindings), "messages", r.messages, "prepared_transactions", len(r.prepared))
+	b.recoveryNoted = r.noted
+	b.logger.Info("recovered durable state", "exchanges", len(r.exchanges), "queues", len(r.queues), "bindings", len(r.bindings), "messages", r.messages, "indexed_from_notes", r.noted, "prepared_transactions", len(r.prepared))
 	return nil
 }
 

@@ -369,12 +369,16 @@ func (q *Queue) maybePageOutLocked(e *Entry) {
 
 // overWindowLocked says whether the ready entries hold more bodies than
 // the queue keeps in memory.
-func (q *Queue) overWindowLocked() bool {
+func (q *Queue) overWindowLocked() bool { return q.pagesAtLocked(q.ready.count, q.ready.bytes) }
+
+// pagesAtLocked is overWindowLocked for a ready list of count entries and
+// bytes body bytes.
+func (q *Queue) pagesAtLocked(count int, bytes int64) bool {
 	limit := q.vhost.broker.pageLimit
 	// Stored bodies also go out before they fill half the flow limit, so a
 	// persistent backlog never makes its own publishers wait for memory.
 	flow := q.vhost.broker.flowLimit
-	return limit > 0 && (q.ready.count > limit || flow > 0 && q.ready.bytes-q.pagedBytes > flow/2)
+	return limit > 0 && (count > limit || flow > 0 && bytes-q.pagedBytes > flow/2)
 }
 
 // pagedOutLocked counts in an entry whose body is on disk only.

@@ -202,7 +202,7 @@ func (s *Server) Close() {
 	}
 	if st := s.broker.Store(); st != nil && !s.storeClosed {
 		s.storeClosed = true
-		if err := st.Close(); err != nil {
+		if err := s.broker.CloseStore(); err != nil {
 			s.log.Error("closing the store failed", "err", err)
 		}
 	}

@@ -112,6 +112,16 @@
 //
 // # Recovery
 //
+// After a clean Close (CloseNoting, or Close) Recover replays nothing: the
+// store saved its whole state in the journal's checkpoint
+// (journal.CloseCheckpoint; layout in checkpoint.go) and continues from it
+// as if the process had never stopped. CloseNoting also keeps a note per
+// queued message from the broker (what it needs to index a message it
+// leaves on disk), handed back through Recovery.Noted, so a restart with
+// a million messages queued reads no bodies beyond each queue's first
+// BodiesPerQueue. Prepared transactions, or a commit whose acks are not
+// yet durable, leave no checkpoint: Recover then replays.
+//
 // Recover replays the journal, using the journal's liveness (cancelled
 // records are dead) and then its own rules for records it released:
 // txmsgs without a commit or prepare record, references covered by a purge

@@ -36,6 +36,12 @@ type Recovery struct {
 	// first n of each queue (by seq), negative all. Prepared enqueues get
 	// their bodies unless it is 0.
 	BodiesPerQueue int
+	// Noted, if set, is called instead of Message for a reference beyond
+	// BodiesPerQueue that has a note: what the note function given to
+	// CloseNoting returned for it at the last clean shutdown. No body is
+	// read for it. Should Noted return false, the store reads the body
+	// and calls Message for the reference after all.
+	Noted func(q QueueID, seq uint64, ref MsgRef, note []byte, deliveries uint32) bool
 	// StreamRest also passes the bodies beyond BodiesPerQueue, read from
 	// the journal one message at a time as it is reported, so the caller
 	// can index a backlog larger than memory without the store holding
@@ -106,6 +112,9 @@ func (s *Store) rebuild(r Recovery) (*report, error) {
 		return nil, errors.New("store: Recover called twice")
 	}
 	s.phase = phaseRecovering
+	if ck := s.j.Checkpoint(); ck != nil {
+		return s.resumeLocked(ck, r.BodiesPerQueue)
+	}
 	rs := &rstate{
 		defs:     make(map[defKey][]rdef),
 		txmsgs:   make(map[uint64][]*message),
@@ -131,7 +140,46 @@ func (s *Store) rebuild(r Recovery) (*report, error) {
 	s.next = rs.max + 1
 	s.phase = phaseRunning
 	go s.maintain()
-	return s.reportLocked(rs, r.BodiesPerQueue), nil
+	return s.reportLocked(func(k defKey, d defEntry) []byte {
+		for _, c := range rs.defs[k] {
+			if c.pos == d.pos {
+				return c.value
+			}
+		}
+		return nil
+	}, nil, r.BodiesPerQueue), nil
+}
+
+// resumeLocked continues from the state a clean Close saved. Should it
+// not decode, which a checksummed file only does after a bug, Recover
+// fails; the checkpoint is gone by then, so the next start replays the
+// journal.
+func (s *Store) resumeLocked(ck []byte, bodies int) (*report, error) {
+	lists, err := s.adoptCheckpointLocked(ck)
+	if err == nil {
+		err = s.j.Replay(func(journal.Pos, journal.Record) error {
+			return errors.New("journal replayed records after adopting a checkpoint")
+		})
+	}
+	if err != nil {
+		s.failed = fmt.Errorf("store: recover from the clean-shutdown checkpoint (the next start replays the journal instead): %w", err)
+		return nil, s.failed
+	}
+	s.phase = phaseRunning
+	go s.maintain()
+	return s.reportLocked(func(k defKey, d defEntry) []byte {
+		rec, err := s.j.Read(d.pos)
+		if err != nil {
+			s.log.Error("store: recover: reading a definition", "kind", k.kind, "key", k.key, "err", err)
+			return nil
+		}
+		v, err := decodeDef(rec.Payload)
+		if err != nil {
+			s.log.Error("store: recover: decoding a definition", "kind", k.kind, "key", k.key, "err", err)
+			return nil
+		}
+		return v.value
+	}, lists, bodies), nil
 }
 
 func (rs *rstate) bump(vs ...uint64) {
@@ -540,6 +588,13 @@ type report struct {
 	queues   []QueueID
 	msgs     map[QueueID][]rmsgOut
 	prepared []*preparedOut
+	bodies   int // Recovery.BodiesPerQueue
+
+	// After a checkpoint: each queue's list, its delivery counts and the
+	// fan-out messages' refs, copied under s.mu (msgs is then empty).
+	ck     map[QueueID]ckQueue
+	deliv  map[QueueID]map[uint64]uint32
+	shared map[uint64]sharedRef
 }
 
 type rdefOut struct {
@@ -563,13 +618,18 @@ type preparedOut struct {
 	acks []Target
 }
 
-func (s *Store) reportLocked(rs *rstate, bodies int) *report {
-	rep := &report{msgs: make(map[QueueID][]rmsgOut, len(s.queues))}
+// reportLocked gathers what Recover reports: definitions (their values
+// from value; nil skips one), each queue's references in seq order, and
+// prepared transactions. After a checkpoint (ck not nil) the references
+// are read from its lists as they are reported.
+func (s *Store) reportLocked(value func(defKey, defEntry) []byte, ck map[QueueID]ckQueue, bodies int) *report {
+	rep := &report{msgs: make(map[QueueID][]rmsgOut, len(s.queues)), bodies: bodies}
+	if ck != nil {
+		s.reportCheckpointLocked(rep, ck)
+	}
 	for k, d := range s.defs {
-		for _, c := range rs.defs[k] {
-			if c.pos == d.pos {
-				rep.defs = append(rep.defs, rdefOut{k.kind, k.key, c.value})
-			}
+		if v := value(k, d); v != nil {
+			rep.defs = append(rep.defs, rdefOut{k.kind, k.key, v})
 		}
 	}
 	sort.Slice(rep.defs, func(a, b int) bool {
@@ -579,7 +639,7 @@ func (s *Store) reportLocked(rs *rstate, bodies int) *report {
 		return rep.defs[a].key < rep.defs[b].key
 	})
 	for q, qs := range s.queues {
-		if qs.refs.len() == 0 {
+		if qs.refs.len() == 0 || ck != nil {
 			continue
 		}
 		rep.queues = append(rep.queues, q)
@@ -688,7 +748,11 @@ func (s *Store) deliver(r Recovery, rep *report) error {
 		return b, nil
 	}
 	if r.Message != nil {
-		if err := s.deliverMessages(r, rep, load); err != nil {
+		deliver := s.deliverMessages
+		if rep.ck != nil {
+			deliver = s.deliverCheckpoint
+		}
+		if err := deliver(r, rep, load); err != nil {
 			return err
 		}
 	}

@@ -100,6 +100,15 @@ func (x *seqIndex) set(seq uint64, sl slot) {
 	x.live++
 }
 
+// reserve makes room for n entries in an empty index, so that a backlog
+// restored in seq order is not copied as its window grows.
+func (x *seqIndex) reserve(n int) {
+	if x.len() == 0 && cap(x.arr) < n {
+		x.arr = make([]slot, 0, n)
+		x.win = x.arr[:0]
+	}
+}
+
 // push appends to the window. A queue that is settled from the front
 // leaves free slots before the window in its array; the window moves back
 // down over them rather than growing into a new array, so a queue that

@@ -283,8 +283,13 @@ func Open(dir string, o Options) (*Store, error) {
 }
 
 // Close makes everything appended durable, runs the remaining done
-// callbacks and closes the journal.
-func (s *Store) Close() error {
+// callbacks, saves a checkpoint for the next Recover (see CloseNoting) and
+// closes the journal.
+func (s *Store) Close() error { return s.close(nil) }
+
+// close is Close; a store that recovered and never failed also leaves a
+// checkpoint (checkpoint.go), with notes from notes if given.
+func (s *Store) close(notes func(QueueID) NoteFunc) error {
 	s.mu.Lock()
 	if s.phase == phaseClosed {
 		s.mu.Unlock()
@@ -299,8 +304,33 @@ func (s *Store) Close() error {
 	}
 	// Not under s.mu: the journal waits for its maintenance goroutine,
 	// which may be waiting for s.mu in rewrite or relocated.
-	err := s.j.Close()
-	s.note.stop()
+	stopped := false
+	err := s.j.CloseCheckpoint(func(ok bool) []byte {
+		// Every done callback the writer handed over runs first: they
+		// change the state the checkpoint describes.
+		s.note.stop()
+		stopped = true
+		if !ok || !started {
+			return nil
+		}
+		// The caller's note functions are asked for without s.mu: the
+		// broker takes its queues' locks, and holds them when it calls
+		// the store.
+		fns := make(map[QueueID]NoteFunc)
+		if notes != nil {
+			for _, q := range s.queueIDs() {
+				if fn := notes(q); fn != nil {
+					fns[q] = fn
+				}
+			}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.encodeCheckpointLocked(fns)
+	})
+	if !stopped {
+		s.note.stop()
+	}
 	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

@@ -9,7 +9,8 @@
 // negative record (Record.Cancels names it; Append) or released (Release,
 // which writes nothing: the caller knows by itself that the record is dead
 // and will know it again after a restart). Liveness is kept in memory per
-// segment (8 bytes and one bit per positive record) and rebuilt by Open.
+// segment (8 bytes and one bit per positive record) and rebuilt by Open
+// (or taken from a checkpoint, below).
 //
 // # Files
 //
@@ -50,6 +51,16 @@
 // cuts it off; a bad record anywhere in an older segment is a *CorruptError
 // (or, with Options.SkipCorrupt, the rest of that segment is skipped and
 // logged).
+//
+// # Checkpoint
+//
+// CloseCheckpoint also saves, in a file named checkpoint, every segment's
+// liveness accounting and a state blob of the caller's; the next Open
+// adopts it instead of reading every record, when the segments are exactly
+// as Close left them (names, headers, recorded lengths, zeros after the
+// newest one's end). Open removes the file, and fsyncs the directory,
+// before anything can be appended, so a crash at any later point leaves no
+// checkpoint and the next Open scans. The layout is in checkpoint.go.
 //
 // # Group commit
 //

@@ -239,6 +239,8 @@ type Journal struct {
 	phase       phase
 	plan        []planned        // what Replay visits, fixed at Open
 	supersede   map[Pos]struct{} // originals whose moved copy exists
+	ckState     []byte           // the caller's state from an adopted checkpoint
+	adopted     bool             // Open adopted a checkpoint
 	st          counters
 
 	wake       chan struct{}
@@ -298,7 +300,11 @@ func Open(dir string, opts Options) (*Journal, error) {
 // Close stops maintenance, writes and fsyncs everything appended, runs the
 // remaining durability callbacks and closes the files. It returns the first
 // write or fsync error the journal met, if any.
-func (j *Journal) Close() error {
+func (j *Journal) Close() error { return j.close(nil) }
+
+// close is Close, offering a checkpoint to state (nil: none) once the
+// writer has stopped.
+func (j *Journal) close(state func(ok bool) []byte) error {
 	j.mu.Lock()
 	if j.closed {
 		j.mu.Unlock()
@@ -325,7 +331,17 @@ func (j *Journal) Close() error {
 
 	j.mu.Lock()
 	err := j.err
+	ok := j.checkpointableLocked()
 	j.mu.Unlock()
+	if state != nil {
+		if b := state(ok); ok && b != nil {
+			// Everything is durable already; without the checkpoint the
+			// next Open only takes longer.
+			if cerr := j.writeCheckpoint(b); cerr != nil {
+				j.log.Warn("journal: no checkpoint saved; the next open reads every segment", "err", cerr.Error())
+			}
+		}
+	}
 	if cerr := j.closeFiles(); err == nil {
 		err = cerr
 	}

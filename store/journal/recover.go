@@ -18,6 +18,13 @@ func (j *Journal) recover() error {
 	if err != nil {
 		return err
 	}
+	adopted, err := j.loadCheckpoint(ids)
+	if err != nil {
+		return err
+	}
+	if adopted {
+		return j.openHead()
+	}
 	var lastSeq uint64
 	for i, id := range ids {
 		s, last, err := j.recoverSegment(id, lastSeq, i == len(ids)-1)
@@ -31,6 +38,12 @@ func (j *Journal) recover() error {
 	}
 	j.nextSeq = lastSeq + 1
 	j.written, j.durable = lastSeq, lastSeq
+	return j.openHead()
+}
+
+// openHead makes the newest segment the one appends go to, starting a new
+// one if there is none or it is sealed.
+func (j *Journal) openHead() error {
 	if n := len(j.order); n == 0 || j.order[n-1].sealed {
 		id := uint32(1)
 		if n > 0 {
