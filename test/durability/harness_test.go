@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,10 @@ type broker struct {
 	srv  *server.Server     // clean mode
 	logs *logCapture        // clean mode: the current server's log
 	proc *junctionproc.Proc // crash mode
+	// checkpointed says whether the last clean stop left the store's
+	// checkpoint, which the restart then started from instead of
+	// replaying the journal.
+	checkpointed bool
 }
 
 // bothModes runs f as two parallel subtests, "clean" and "crash", each on a
@@ -123,6 +128,8 @@ func (b *broker) restart() {
 		}
 	} else {
 		b.srv.Close()
+		_, err := os.Stat(filepath.Join(b.dir, "store", "checkpoint"))
+		b.checkpointed = err == nil
 		if errs := b.logs.errors(); len(errs) > 0 {
 			b.t.Errorf("the broker logged errors before and during its shutdown:\n%s", strings.Join(errs, "\n"))
 		}

@@ -205,6 +205,9 @@ func TestQueueOrderSurvivesRestart(t *testing.T) {
 		_ = conn.Close()
 
 		b.restart()
+		if b.mode == clean && !b.checkpointed {
+			t.Error("the clean stop saved no checkpoint: the restart replayed the journal")
+		}
 
 		for _, q := range queues {
 			got := drainBodies(t, b, q)
