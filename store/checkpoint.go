@@ -26,7 +26,7 @@ import (
 //	version (1) | next store sequence
 //	defs:    n × (kind, key as uvarint length + bytes | pos | seq)
 //	commits: n × (num | pos | orig)
-//	shared:  n × (id | vis | pos | size | commit num or 0 | targets n × (queue, seq) | ackrefs n × pos)
+//	shared:  n × (id | vis | pos | size | live refs | commit num or 0 | targets n × (queue, seq) | ackrefs n × pos)
 //	purges:  n × (seq | queue | upTo | pos | probes n × (pos, size) | ackrefs n × pos)
 //	queues:  n × (id | refs n × (Δseq | Δid | shared flag | [bare: Δpos | size] | note length + bytes)
 //	              | deliveries n × (seq | pos | count) | purge seqs n × seq)
@@ -37,9 +37,10 @@ const checkpointVersion = 1
 type NoteFunc func(seq, id uint64) []byte
 
 // CloseNoting is Close, keeping with the checkpoint a note per message
-// from notes (called once per queue that holds messages, after every write
-// has finished and without the store's lock; it may return nil). Recover hands each note back through Recovery.Noted, so
-// a restart can index a backlog without reading its bodies.
+// from notes (called once per queue that holds messages, after every
+// write has finished and without the store's lock; it may return nil).
+// Recover hands each note back through Recovery.Noted, so a restart can
+// index a backlog without reading its bodies.
 func (s *Store) CloseNoting(notes func(QueueID) NoteFunc) error {
 	return s.close(notes)
 }
