@@ -4,23 +4,9 @@ import (
 	"bytes"
 	"log/slog"
 	"testing"
-
-	"github.com/junctionmq/junction/store/journal"
 )
 
-func emptyStore() *Store {
-	return &Store{
-		log:     slog.New(slog.DiscardHandler),
-		queues:  make(map[QueueID]*queue),
-		shared:  make(map[uint64]*message),
-		defs:    make(map[defKey]defEntry),
-		txs:     make(map[TxID]*txn),
-		commits: make(map[uint64]*commit),
-		purges:  make(map[uint64]*purge),
-		orphans: make(map[journal.Pos]*purge),
-		moving:  make(map[journal.Pos]moved),
-	}
-}
+func emptyStore() *Store { return newStore(Options{Logger: slog.New(slog.DiscardHandler)}) }
 
 // FuzzCheckpointState feeds the store's checkpoint decoder arbitrary
 // state. It must fail cleanly, never panic; state it accepts must encode

@@ -246,21 +246,7 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	s := &Store{
-		opts:      o,
-		log:       o.Logger,
-		queues:    make(map[QueueID]*queue),
-		shared:    make(map[uint64]*message),
-		defs:      make(map[defKey]defEntry),
-		txs:       make(map[TxID]*txn),
-		commits:   make(map[uint64]*commit),
-		purges:    make(map[uint64]*purge),
-		orphans:   make(map[journal.Pos]*purge),
-		moving:    make(map[journal.Pos]moved),
-		next:      1,
-		maintStop: make(chan struct{}),
-		maintDone: make(chan struct{}),
-	}
+	s := newStore(o)
 	j, err := journal.Open(dir, journal.Options{
 		SegmentSize:   o.SegmentSize,
 		Sync:          o.Sync,
@@ -280,6 +266,25 @@ func Open(dir string, o Options) (*Store, error) {
 	s.j = j
 	s.note.start()
 	return s, nil
+}
+
+// newStore returns a store with empty state and no journal yet.
+func newStore(o Options) *Store {
+	return &Store{
+		opts:      o,
+		log:       o.Logger,
+		queues:    make(map[QueueID]*queue),
+		shared:    make(map[uint64]*message),
+		defs:      make(map[defKey]defEntry),
+		txs:       make(map[TxID]*txn),
+		commits:   make(map[uint64]*commit),
+		purges:    make(map[uint64]*purge),
+		orphans:   make(map[journal.Pos]*purge),
+		moving:    make(map[journal.Pos]moved),
+		next:      1,
+		maintStop: make(chan struct{}),
+		maintDone: make(chan struct{}),
+	}
 }
 
 // Close makes everything appended durable, runs the remaining done
