@@ -155,6 +155,9 @@ func (j *Journal) encodeCheckpoint(state []byte) []byte {
 // segments in ids. It reports whether it did; on false nothing is changed
 // and recover scans.
 func (j *Journal) loadCheckpoint(ids []uint32) (bool, error) {
+	// A checkpoint being written when the process died is never renamed
+	// into place; drop what it left.
+	os.Remove(filepath.Join(j.dir, checkpointFile+".tmp"))
 	path := filepath.Join(j.dir, checkpointFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {

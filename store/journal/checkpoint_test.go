@@ -244,3 +244,25 @@ func TestCloseLeavesNoCheckpoint(t *testing.T) {
 		t.Fatalf("plain Close saved a checkpoint (stat: %v)", err)
 	}
 }
+
+func TestHalfWrittenCheckpointIsIgnoredAndRemoved(t *testing.T) {
+	f := newCkFixture(t)
+	// As if the process died while writing: the file never got its name.
+	tmp := f.checkpointPath() + ".tmp"
+	if err := os.Rename(f.checkpointPath(), tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(tmp, 100); err != nil {
+		t.Fatal(err)
+	}
+	j := openT(t, f.dir, f.o)
+	if j.Adopted() {
+		t.Fatal("a half-written checkpoint was adopted")
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Fatalf("half-written checkpoint left behind (stat: %v)", err)
+	}
+	if len(replayAll(t, j)) == 0 {
+		t.Fatal("the scan replayed nothing")
+	}
+}
