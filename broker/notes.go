@@ -114,12 +114,12 @@ func bySeq(a, b *Entry) int { return cmp.Compare(a.seq, b.seq) }
 // queue would page its body out anyway. It reports false when the queue
 // wants the body in memory (the caller then reads it), or the note does
 // not decode.
-func (q *Queue) restoreNotedLocked(note []byte, seq uint64, ref store.MsgRef, deliveries uint32) bool {
+func (q *Queue) restoreNotedLocked(note []byte, seq uint64, ref store.MsgRef, deliveries uint32, now int64) bool {
 	meta, ok := decodeNote(note)
 	if !ok || !q.wouldPageLocked(meta.BodySize) {
 		return false
 	}
-	q.restoreLocked(meta, seq, ref, deliveries, nil)
+	q.restoreLocked(meta, seq, ref, deliveries, nil, now)
 	return true
 }
 

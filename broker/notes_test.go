@@ -109,3 +109,55 @@ func TestRestartFromNotesRestoresTheBacklogAsItWas(t *testing.T) {
 		}
 	}
 }
+
+// A queue's message TTL is not stored with the message, so a recovered
+// message must not come back without an expiry: from a note it keeps the
+// one it had, otherwise the TTL runs again from the restart.
+func TestQueueTTLStillAppliesToRecoveredMessages(t *testing.T) {
+	const ttl = 600_000
+	for _, withNotes := range []bool{false, true} {
+		t.Run(fmt.Sprint("notes=", withNotes), func(t *testing.T) {
+			dir := t.TempDir()
+			st := openStore(t, dir)
+			b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 1})
+			v, _ := b.VHost("/")
+			c := InternalClient(v)
+			if _, err := v.DeclareQueue(c, QueueSpec{Name: "ttl", Durable: true, Args: message.Table{"x-message-ttl": int32(ttl)}}, false); err != nil {
+				t.Fatal(err)
+			}
+			published := time.Now().UnixMilli()
+			for i := range 3 {
+				publish(t, v, c, persistentMsg("ttl", fmt.Sprint(i)))
+			}
+			if withNotes {
+				if err := b.CloseStore(); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			st = openStore(t, dir)
+			defer st.Close()
+			b = mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 1})
+			restarted := time.Now().UnixMilli()
+			v, _ = b.VHost("/")
+			q, _ := v.Queue("ttl")
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			n := 0
+			for p := range q.ready.levels {
+				d := &q.ready.levels[p]
+				for k := range d.len() {
+					e := d.at(k)
+					n++
+					if e.expiresAt < published+ttl || e.expiresAt > restarted+ttl {
+						t.Errorf("seq %d expires at %d, want between %d (TTL from publish) and %d (TTL from restart)", e.seq, e.expiresAt, published+ttl, restarted+ttl)
+					}
+				}
+			}
+			if n != 3 || !q.expiring {
+				t.Fatalf("%d messages after restart (expiry armed: %v), want 3 and armed", n, q.expiring)
+			}
+		})
+	}
+}

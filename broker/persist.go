@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/junctionmq/junction/message"
 	"github.com/junctionmq/junction/store"
@@ -181,13 +182,14 @@ type recovered struct {
 	byID      map[store.QueueID]*Queue
 	applied   bool
 	messages  int
-	noted     int // of messages, indexed from their notes
+	noted     int   // of messages, indexed from their notes
+	now       int64 // Unix ms at the start of recovery
 }
 
 // recover rebuilds durable state from the store. It runs once, before any
 // client connects.
 func (b *Broker) recover() error {
-	r := &recovered{}
+	r := &recovered{now: time.Now().UnixMilli()}
 	var decodeErrs int
 	err := b.store.Recover(store.Recovery{
 		Definitions: func(kind, key string, value []byte) {
@@ -227,7 +229,7 @@ func (b *Broker) recover() error {
 				return
 			}
 			q.mu.Lock()
-			if !q.restoreLocked(meta, seq, ref, deliveries, body) {
+			if !q.restoreLocked(meta, seq, ref, deliveries, body, r.now) {
 				decodeErrs++
 			}
 			q.mu.Unlock()
@@ -242,7 +244,7 @@ func (b *Broker) recover() error {
 				return true // as Message does: a queue no longer defined
 			}
 			q.mu.Lock()
-			ok := q.restoreNotedLocked(note, seq, ref, deliveries)
+			ok := q.restoreNotedLocked(note, seq, ref, deliveries, r.now)
 			q.mu.Unlock()
 			if ok {
 				r.messages++
@@ -353,10 +355,20 @@ func (b *Broker) applyDefinitions(r *recovered) {
 // store's, valid only during the call; false means the message was to be
 // kept in memory but does not decode (it stays paged out, and dispatch
 // drops it with a log line).
-func (q *Queue) restoreLocked(meta message.Meta, seq uint64, ref store.MsgRef, deliveries uint32, body []byte) bool {
+func (q *Queue) restoreLocked(meta message.Meta, seq uint64, ref store.MsgRef, deliveries uint32, body []byte, now int64) bool {
 	e := &Entry{seq: seq, ref: ref, size: meta.BodySize, priority: meta.Priority, expiresAt: meta.ExpiresAt, deliveries: deliveries, stored: true, group: meta.GroupID}
 	if seq > q.nextSeq {
 		q.nextSeq = seq
+	}
+	// The queue's message TTL is not in the stored message (one body may
+	// serve queues with different TTLs); when the message's expiry does
+	// not already include it (a note does), its clock restarts now, so a
+	// recovered message outlives its TTL by at most the downtime instead
+	// of never expiring.
+	if ttl := q.cfg.messageTTL; ttl >= 0 {
+		if exp := now + ttl; e.expiresAt == 0 || exp < e.expiresAt {
+			e.expiresAt = exp
+		}
 	}
 	if e.expiresAt != 0 {
 		q.expiring = true
