@@ -402,17 +402,10 @@ func (d *ckDec) uv() uint64 {
 	return v
 }
 
+// v reads a varint: a zigzag-coded uvarint, as binary.AppendVarint writes.
 func (d *ckDec) v() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.err = errCheckpointShort
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+	u := d.uv()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (d *ckDec) pos() journal.Pos { return unpackPos(d.uv()) }

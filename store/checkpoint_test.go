@@ -191,7 +191,10 @@ func TestDefinitionsComeBackFromTheCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeT(t, s)
-	_, rec := openRecover(t, dir, quiet(8<<10), -1)
+	s, rec := openRecover(t, dir, quiet(8<<10), -1)
+	if !s.j.Adopted() {
+		t.Fatal("the checkpoint was not adopted")
+	}
 	if want := []string{"exchange/x", "queue/q1"}; !slices.Equal(rec.defOrder, want) {
 		t.Fatalf("definitions %v, want %v", rec.defOrder, want)
 	}
