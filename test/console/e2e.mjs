@@ -127,7 +127,9 @@ try {
 
   step('the durable subscriptions page lists the STOMP subscription');
   await page.getByRole('link', { name: 'Durable subscriptions' }).click();
-  const sub = page.locator('tbody tr', { hasText: durableName });
+  // Located by its key: a text match also finds the subscription's queue
+  // on the queues page, which is still shown until the route changes.
+  const sub = page.locator(`tbody tr[data-key="subscription://${durableClient}/${durableName}"]`);
   await sub.waitFor();
   expectEqual('subscription client ID', await sub.locator('td').nth(1).textContent(), durableClient);
   expectEqual('subscription name', await sub.locator('td').nth(2).textContent(), durableName);

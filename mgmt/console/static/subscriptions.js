@@ -16,7 +16,7 @@ export default function subscriptions(ctx) {
     { title: 'Consumers', cell: (s) => fmt.int(s.consumers), num: true },
     { title: 'State', cell: (s) => h('span', { class: `state ${s.active ? 'running' : 'idle'}`, text: s.active ? 'active' : 'offline' }) },
     { title: 'Queue', cell: (s) => h('a', { href: `#/queues/${api.enc(s.vhost)}/${api.enc(s.queue)}`, text: s.queue }) },
-  ], { empty: 'No durable subscriptions.' });
+  ], { empty: 'No durable subscriptions.', key: (s) => `subscription:${s.vhost}/${s.client_id}/${s.subscription_name}` });
   return {
     el: h('div', {},
       h('section', { class: 'card flush' }, t.el),
