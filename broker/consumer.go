@@ -312,7 +312,7 @@ func (q *Queue) eligible(c *Consumer, e *Entry) bool {
 			return false
 		}
 	}
-	if g := e.group; g != "" {
+	if g := e.groupOf(); g != "" {
 		if owner, ok := q.msgGroups[g]; ok && owner != c {
 			return false
 		}
@@ -330,7 +330,7 @@ func (q *Queue) pick(e *Entry) *Consumer {
 		for k := 0; k < n; k++ {
 			i := g.start + (g.cursor+k)%n
 			c := q.consumers[i]
-			if !q.eligible(c, e) || !c.tryTake(e.size) {
+			if !q.eligible(c, e) || !c.tryTake(int(e.size)) {
 				continue
 			}
 			g.cursor = (g.cursor + k + 1) % n
@@ -363,7 +363,7 @@ func (q *Queue) dispatchLocked(now int64, arriving *Entry, fx *effects) {
 			q.expireLocked(e, fx)
 			continue
 		}
-		if e.group != "" {
+		if e.group != nil {
 			// Message groups pin messages to consumers, so a blocked group
 			// must not hold back the rest: fall back to scanning.
 			q.dispatchScanLocked(now, arriving, fx)
@@ -404,7 +404,7 @@ func (q *Queue) dispatchScanLocked(now int64, arriving *Entry, fx *effects) {
 			q.dropUnreadableLocked(e)
 			return true
 		}
-		if g := e.group; g != "" {
+		if g := e.groupOf(); g != "" {
 			if q.msgGroups == nil {
 				q.msgGroups = map[string]*Consumer{}
 			}

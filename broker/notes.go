@@ -20,8 +20,9 @@ func appendNote(b []byte, e *Entry) []byte {
 	b = append(b, noteVersion, e.priority)
 	b = binary.AppendVarint(b, e.expiresAt)
 	b = binary.AppendUvarint(b, uint64(e.size))
-	b = binary.AppendUvarint(b, uint64(len(e.group)))
-	return append(b, e.group...)
+	g := e.groupOf()
+	b = binary.AppendUvarint(b, uint64(len(g)))
+	return append(b, g...)
 }
 
 func decodeNote(b []byte) (message.Meta, bool) {
@@ -99,7 +100,7 @@ func (b *Broker) storeNotes() func(store.QueueID) store.NoteFunc {
 			for len(entries) > 0 && entries[0].seq < seq {
 				entries = entries[1:]
 			}
-			if len(entries) == 0 || entries[0].seq != seq || entries[0].ref.ID() != msgID {
+			if len(entries) == 0 || entries[0].seq != seq || entries[0].id != msgID {
 				return nil
 			}
 			buf = appendNote(buf[:0], entries[0])

@@ -4,24 +4,33 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/junctionmq/junction/auth"
 	"github.com/junctionmq/junction/message"
 )
 
+// A backlog keeps an Entry per message, paged out or not: 64 bytes is the
+// size class it was cut down to (from 96).
+func TestQueuedEntryFitsIn64Bytes(t *testing.T) {
+	if n := unsafe.Sizeof(Entry{}); n > 64 {
+		t.Fatalf("Entry is %d bytes, want at most 64", n)
+	}
+}
+
 func TestNoteCarriesWhatAPagedOutEntryNeeds(t *testing.T) {
 	for _, e := range []*Entry{
 		{priority: 0, expiresAt: 0, size: 0},
-		{priority: 9, expiresAt: 1_900_000_000_000, size: 1 << 20, group: "orders-eu"},
-		{priority: 4, expiresAt: -1, size: 17, group: ""},
+		{priority: 9, expiresAt: 1_900_000_000_000, size: 1 << 20, group: groupRef("orders-eu")},
+		{priority: 4, expiresAt: -1, size: 17, group: groupRef("")},
 	} {
 		got, ok := decodeNote(appendNote(nil, e))
-		want := message.Meta{Priority: e.priority, ExpiresAt: e.expiresAt, BodySize: e.size, GroupID: e.group}
+		want := message.Meta{Priority: e.priority, ExpiresAt: e.expiresAt, BodySize: int(e.size), GroupID: e.groupOf()}
 		if !ok || got != want {
 			t.Errorf("note of %+v decodes to %+v (ok=%v), want %+v", e, got, ok, want)
 		}
 	}
-	good := appendNote(nil, &Entry{priority: 3, expiresAt: 5, size: 100, group: "g"})
+	good := appendNote(nil, &Entry{priority: 3, expiresAt: 5, size: 100, group: groupRef("g")})
 	for name, b := range map[string][]byte{
 		"empty":         nil,
 		"other version": append([]byte{2}, good[1:]...),
@@ -68,7 +77,7 @@ func TestRestartFromNotesRestoresTheBacklogAsItWas(t *testing.T) {
 			d := &q.ready.levels[p]
 			for k := range d.len() {
 				e := d.at(k)
-				out = append(out, fmt.Sprintf("seq %d p%d exp %d group %q size %d", e.seq, e.priority, e.expiresAt, e.group, e.size))
+				out = append(out, fmt.Sprintf("seq %d p%d exp %d group %q size %d", e.seq, e.priority, e.expiresAt, e.groupOf(), e.size))
 			}
 		}
 		return out

@@ -360,7 +360,7 @@ func (b *Broker) applyDefinitions(r *recovered) {
 // kept in memory but does not decode (it stays paged out, and dispatch
 // drops it with a log line).
 func (q *Queue) restoreLocked(meta message.Meta, seq uint64, ref store.MsgRef, deliveries uint32, body []byte, now int64) bool {
-	e := &Entry{seq: seq, ref: ref, size: meta.BodySize, priority: meta.Priority, expiresAt: meta.ExpiresAt, deliveries: deliveries, stored: true, group: meta.GroupID}
+	e := &Entry{seq: seq, id: ref.ID(), size: entrySize(meta.BodySize), priority: meta.Priority, expiresAt: meta.ExpiresAt, deliveries: deliveries, stored: true, group: groupRef(meta.GroupID)}
 	if seq > q.nextSeq {
 		q.nextSeq = seq
 	}

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,22 +21,49 @@ const (
 // Entry is one message's place in one queue. Protocol sessions hold the
 // entries they delivered and hand them back to settle them.
 type Entry struct {
-	msg        *message.Message
-	seq        uint64
-	expiresAt  int64
-	size       int
-	priority   uint8
+	msg      *message.Message
+	consumer *Consumer
+	seq      uint64
+	// id is the store's id of a stored entry's message. A stored entry deep
+	// in a long queue keeps only what dispatch needs (msg is nil): the body
+	// is read back from the store (refLocked) when the message nears the
+	// head, so a huge backlog does not live in memory.
+	id        uint64
+	expiresAt int64
+	// group is nil for the usual message without a JMSXGroupID: the entry
+	// is 64 bytes, not 80, and a backlog keeps one per message.
+	group      *string
+	size       uint32
 	deliveries uint32
+	priority   uint8
 	state      entryState
 	inDeque    bool
 	stored     bool // the store holds it: settling it writes an ack
-	consumer   *Consumer
-	// A stored entry deep in a long queue keeps only what dispatch needs
-	// (msg is nil): the body is read back from the store by ref when the
-	// message nears the head, so a huge backlog does not live in memory.
-	ref   store.MsgRef
-	group string
 }
+
+// groupOf is the entry's message group, "" for none.
+func (e *Entry) groupOf() string {
+	if e.group == nil {
+		return ""
+	}
+	return *e.group
+}
+
+// groupRef is how an entry keeps group g.
+func groupRef(g string) *string {
+	if g == "" {
+		return nil
+	}
+	// Not &g: that would move the parameter to the heap on every call,
+	// groupless messages included.
+	p := new(string)
+	*p = g
+	return p
+}
+
+// entrySize is how an entry keeps a body size; bodies are far below 4 GiB
+// (frame limits), so the clamp never applies in practice.
+func entrySize(n int) uint32 { return uint32(min(max(n, 0), math.MaxUint32)) }
 
 // Message returns the entry's message (nil while paged out; deliveries
 // always carry the message).
@@ -311,7 +339,7 @@ func (q *Queue) enqueueReserved(msg *message.Message, seq uint64, ref store.MsgR
 	q.mu.Lock()
 	if !q.deleted {
 		e := q.addLocked(msg, seq, true, now, &fx)
-		e.ref = ref
+		e.id = ref.ID()
 		q.maybePageOutLocked(e)
 	}
 	q.mu.Unlock()
@@ -345,7 +373,7 @@ func (q *Queue) addLocked(msg *message.Message, seq uint64, stored bool, now int
 // initEntryLocked fills in a new entry for msg, applying the queue's
 // message TTL, and returns now, read from the clock if it was needed.
 func (q *Queue) initEntryLocked(e *Entry, msg *message.Message, seq uint64, stored bool, now int64) int64 {
-	*e = Entry{msg: msg, seq: seq, size: msg.Size(), priority: msg.Priority, expiresAt: msg.ExpiresAt, stored: stored, group: msg.GroupID}
+	*e = Entry{msg: msg, seq: seq, size: entrySize(msg.Size()), priority: msg.Priority, expiresAt: msg.ExpiresAt, stored: stored, group: groupRef(msg.GroupID)}
 	if e.expiresAt != 0 || q.cfg.messageTTL >= 0 {
 		q.expiring = true
 	}
@@ -401,7 +429,7 @@ func (q *Queue) messageLocked(e *Entry) *message.Message {
 	if e.msg != nil {
 		return e.msg
 	}
-	body, err := q.vhost.broker.store.ReadMessage(e.ref)
+	body, err := q.vhost.broker.store.ReadMessage(q.refLocked(e))
 	var m *message.Message
 	if err == nil {
 		m, err = message.Decode(body)
@@ -414,6 +442,9 @@ func (q *Queue) messageLocked(e *Entry) *message.Message {
 	q.unpagedLocked(e)
 	return m
 }
+
+// refLocked is where the store keeps a stored entry's body.
+func (q *Queue) refLocked(e *Entry) store.MsgRef { return store.RefAt(q.id, e.seq, e.id) }
 
 // forgetLocked tells the store a stored entry is gone for good.
 func (q *Queue) forgetLocked(e *Entry) { q.forgetStoredLocked(e, false) }
@@ -515,7 +546,7 @@ func (q *Queue) Browse(fn func(m *message.Message, redelivered bool) bool) {
 		if m == nil {
 			// Read paged-out bodies without keeping them: browsing must
 			// not pull a whole backlog into memory.
-			if body, err := q.vhost.broker.store.ReadMessage(e.ref); err == nil {
+			if body, err := q.vhost.broker.store.ReadMessage(q.refLocked(e)); err == nil {
 				m, _ = message.Decode(body)
 			}
 		}
@@ -649,7 +680,7 @@ func (q *Queue) settleLocked(entries []*Entry, o Outcome, now int64, cause strin
 		q.unacked--
 		if c := e.consumer; c != nil {
 			e.consumer = nil
-			fx.kicks = append(fx.kicks, c.release(e.size)...)
+			fx.kicks = append(fx.kicks, c.release(int(e.size))...)
 		}
 		switch {
 		case (o == Requeue || o == Return) && !q.deleted:

@@ -518,17 +518,29 @@ func bodyOf(r journal.Record, ref MsgRef) ([]byte, bool) {
 }
 
 // locateLocked finds where ref's body is: a record, or a buffered body.
+// ref names a queue reference (any of a fan-out message's), or the first
+// target of a transaction's message that is not visible yet.
 func (s *Store) locateLocked(ref MsgRef) (journal.Pos, []byte, bool) {
-	if m := s.shared[ref.id]; m != nil && m.targets[0] == (Target{ref.q, ref.seq}) {
-		if m.pos.IsZero() { // a pending transaction's, not written yet
-			return journal.Pos{}, append([]byte{}, m.body...), true
-		}
-		return m.pos, nil, true
-	}
 	if qs := s.queues[ref.q]; qs != nil {
-		if sl, ok := qs.refs.get(ref.seq); ok && sl.id == ref.id && !sl.shared {
-			return sl.pos, nil, true
+		if sl, ok := qs.refs.get(ref.seq); ok && sl.id == ref.id {
+			if !sl.shared {
+				return sl.pos, nil, true
+			}
+			if m := s.shared[ref.id]; m != nil {
+				return m.located()
+			}
 		}
+	}
+	if m := s.shared[ref.id]; m != nil && m.targets[0] == (Target{ref.q, ref.seq}) {
+		return m.located()
 	}
 	return journal.Pos{}, nil, false
+}
+
+// located is locateLocked's answer for a shared message.
+func (m *message) located() (journal.Pos, []byte, bool) {
+	if m.pos.IsZero() { // a pending transaction's, not written yet
+		return journal.Pos{}, append([]byte{}, m.body...), true
+	}
+	return m.pos, nil, true
 }

@@ -65,6 +65,12 @@ type MsgRef struct {
 // ID is the store's identifier of the message, unique within the store.
 func (r MsgRef) ID() uint64 { return r.id }
 
+// RefAt is the reference to message id at seq in queue q: any of a
+// fan-out message's queues reaches its body, so a holder that knows its
+// queue and position keeps only the id (8 bytes a queued message instead
+// of a whole MsgRef).
+func RefAt(q QueueID, seq, id uint64) MsgRef { return MsgRef{id: id, q: q, seq: seq} }
+
 // TxID names a transaction: a local id (LocalTx) or an XA xid (XATx). It
 // is comparable. Local ids must be unique among open transactions only.
 type TxID struct {

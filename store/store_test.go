@@ -146,6 +146,41 @@ func TestFanOutStoresBodyOnceAndKeepsItUntilTheLastQueueAcks(t *testing.T) {
 	}
 }
 
+func TestFanOutBodyIsReadThroughAnyOfItsQueuesPositions(t *testing.T) {
+	o := quiet(0)
+	s, dir := fresh(t, o)
+	id := enqueue(t, s, "fan", nil, tg(1, 10), tg(2, 20), tg(3, 30)).ID()
+	solo := enqueue(t, s, "solo", nil, tg(2, 21)).ID()
+	read := func(when string, q QueueID, seq, id uint64, want string) {
+		t.Helper()
+		b, err := s.ReadMessage(RefAt(q, seq, id))
+		if want == "" {
+			if !errors.Is(err, ErrNoMessage) {
+				t.Errorf("%s: queue %d seq %d id %d read %q, %v; want ErrNoMessage", when, q, seq, id, b, err)
+			}
+			return
+		}
+		if err != nil || string(b) != want {
+			t.Errorf("%s: queue %d seq %d id %d read %q, %v; want %q", when, q, seq, id, b, err, want)
+		}
+	}
+	for _, q := range []QueueID{1, 2, 3} {
+		read("fresh", q, uint64(q)*10, id, "fan")
+	}
+	read("fresh", 2, 21, solo, "solo")
+	read("another message's seq", 2, 21, id, "")
+	read("another message's id", 2, 20, solo, "")
+	ack(t, s, 1, 10)
+	// Enqueue's own reference (its first target) stays valid while any
+	// queue holds the message, as MsgRef promises.
+	read("first target after its ack", 1, 10, id, "fan")
+	read("after queue 1's ack", 3, 30, id, "fan")
+	s, _ = reopen(t, s, dir, o)
+	read("reopened", 2, 20, id, "fan")
+	read("reopened", 3, 30, id, "fan")
+	read("reopened", 2, 21, solo, "solo")
+}
+
 func TestEnqueueRejectsBadTargets(t *testing.T) {
 	s, _ := fresh(t, quiet(0))
 	enqueue(t, s, "x", nil, tg(1, 1))
