@@ -86,6 +86,62 @@ func TestLongQueuePagesBodiesOutAndDeliversThemInOrder(t *testing.T) {
 	}
 }
 
+// A fan-out message is stored once; each queue's paged-out entry keeps only
+// its id and reads the body back through its own queue and position, so
+// every queue must get every body, whichever queue drains first and before
+// and after a restart.
+func TestFanOutBacklogIsReadBackFromEveryQueue(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
+	v, _ := b.VHost("/")
+	c := InternalClient(v)
+	names := []string{"fan.a", "fan.b", "fan.c"}
+	for _, n := range names {
+		if _, err := v.DeclareQueue(c, QueueSpec{Name: n, Durable: true}, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := v.QueueBind(c, n, "amq.fanout", "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 30; i++ {
+		m := persistentMsg("", fmt.Sprint(i))
+		m.Exchange = "amq.fanout"
+		publish(t, v, c, m)
+	}
+	drain := func(v *VHost, name string, from, to int) {
+		t.Helper()
+		q, ok := v.Queue(name)
+		if !ok {
+			t.Fatalf("queue %s missing", name)
+		}
+		for i := from; i < to; i++ {
+			d, _, ok := q.Get(false)
+			if !ok {
+				t.Fatalf("%s: message %d missing", name, i)
+			}
+			if got := string(d.Message.Body); got != fmt.Sprint(i) {
+				t.Fatalf("%s: message %d has body %q", name, i, got)
+			}
+			q.Settle([]*Entry{d.Entry}, Ack)
+		}
+		if r, u, _ := q.Counts(); r != 30-to || u != 0 {
+			t.Fatalf("%s after draining to %d: %d ready, %d unacked; want %d, 0", name, to, r, u, 30-to)
+		}
+	}
+	drain(v, "fan.c", 0, 30)
+	drain(v, "fan.b", 0, 12)
+	st.Close()
+
+	st = openStore(t, dir)
+	defer st.Close()
+	b = mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
+	v, _ = b.VHost("/")
+	drain(v, "fan.b", 12, 30)
+	drain(v, "fan.a", 0, 30)
+}
+
 func TestPersistentMessagesOnlyOnDurableQueuesSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	st := openStore(t, dir)
