@@ -365,12 +365,17 @@ func (q *Queue) restoreLocked(meta message.Meta, seq uint64, ref store.MsgRef, d
 		q.nextSeq = seq
 	}
 	// The queue's message TTL is not in the stored message (one body may
-	// serve queues with different TTLs); when the message's expiry does
-	// not already include it (a note does), its clock restarts now, so a
-	// recovered message outlives its TTL by at most the downtime instead
-	// of never expiring.
+	// serve queues with different TTLs): it runs from the arrival time the
+	// store kept, or, for a message stored without one (a transaction's,
+	// or written by an older Junction), from now, so that it outlives its
+	// TTL by at most the downtime instead of never expiring. A note's
+	// expiry already includes it.
 	if ttl := q.cfg.messageTTL; ttl >= 0 {
-		if exp := now + ttl; e.expiresAt == 0 || exp < e.expiresAt {
+		from := now
+		if a := meta.ArrivedAt; a > 0 && a < now {
+			from = a
+		}
+		if exp := from + ttl; e.expiresAt == 0 || exp < e.expiresAt {
 			e.expiresAt = exp
 		}
 	}

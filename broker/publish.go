@@ -142,15 +142,16 @@ func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, o
 	st := v.broker.store
 	var targets []store.Target
 	var storedQueues []*Queue
-	direct := false
+	direct, ttl := false, false
 	for _, q := range queues {
 		if st != nil && msg.Persistent && q.id != 0 {
-			seq, ok, d := q.reserve(msg)
+			seq, ok, d, t := q.reserve(msg)
 			if !ok {
 				res.Rejected++
 				continue
 			}
 			direct = d
+			ttl = ttl || t
 			targets = append(targets, store.Target{Queue: q.id, Seq: seq})
 			storedQueues = append(storedQueues, q)
 			continue
@@ -165,7 +166,16 @@ func (v *VHost) deliver(msg *message.Message, queues []*Queue, tx *store.TxID, o
 	if len(targets) == 0 {
 		return res, nil
 	}
-	enc, err := message.Encode(msg)
+	// A queue's message TTL runs from the arrival, also after a restart
+	// (as in RabbitMQ), so the store keeps the arrival time for such a
+	// queue. A transaction's messages arrive at its commit: they are
+	// stored without one, and a restart runs their TTL from the recovery.
+	var arrived int64
+	if ttl && tx == nil {
+		now = nowMillis()
+		arrived = now
+	}
+	enc, err := message.EncodeArrived(msg, arrived)
 	var ref store.MsgRef
 	if err == nil {
 		if tx != nil {

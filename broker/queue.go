@@ -318,9 +318,10 @@ func (q *Queue) admitLocked(msg *message.Message, fx *effects) bool {
 
 // reserve admits a persistent message and gives it a sequence number
 // before the store writes it; enqueueReserved then makes it visible.
-// It also reports whether msg will likely go straight to a consumer: one is
-// attached and nothing is ready ahead of it.
-func (q *Queue) reserve(msg *message.Message) (seq uint64, ok, direct bool) {
+// It also reports whether msg will likely go straight to a consumer (one is
+// attached and nothing is ready ahead of it), and whether the queue has a
+// message TTL (the store then keeps the arrival time it runs from).
+func (q *Queue) reserve(msg *message.Message) (seq uint64, ok, direct, ttl bool) {
 	var fx effects
 	q.mu.Lock()
 	ok = q.admitLocked(msg, &fx)
@@ -328,10 +329,11 @@ func (q *Queue) reserve(msg *message.Message) (seq uint64, ok, direct bool) {
 		q.nextSeq++
 		seq = q.nextSeq
 		direct = len(q.consumers) > 0 && q.ready.count == 0
+		ttl = q.cfg.messageTTL >= 0
 	}
 	q.mu.Unlock()
 	q.run(&fx)
-	return seq, ok, direct
+	return seq, ok, direct, ttl
 }
 
 func (q *Queue) enqueueReserved(msg *message.Message, seq uint64, ref store.MsgRef, now int64) {

@@ -14,7 +14,10 @@ import (
 //	str exchange, str routing key, str group id,
 //	bytes raw, bytes native, [properties], bytes body
 //
-// where str and bytes are a uvarint length and the bytes. The native form
+// where str and bytes are a uvarint length and the bytes. Version 2 adds
+// varint arrivedAt after expiresAt: when the broker took the message in
+// (Unix ms), from which a queue's message TTL runs again after a restart.
+// An older Junction refuses a version 2 record rather than misreading it. The native form
 // is encoded by its protocol's registered codec; decoded properties are
 // stored only for broker-made (Internal) messages, whose properties have
 // no raw form.
@@ -47,7 +50,10 @@ func codecFor(p Protocol) (NativeCodec, bool) {
 	return c, ok
 }
 
-const encodingVersion = 1
+const (
+	encodingVersion        = 1
+	encodingVersionArrived = 2 // with arrivedAt
+)
 
 // nativeOrigin is the protocol a native form belongs to; an Internal
 // (derived) message keeps its source's native form.
@@ -59,7 +65,11 @@ func (m *Message) nativeOrigin() Protocol {
 }
 
 // Encode serialises m for storage.
-func Encode(m *Message) ([]byte, error) {
+func Encode(m *Message) ([]byte, error) { return EncodeArrived(m, 0) }
+
+// EncodeArrived is Encode recording that the broker took m in at
+// arrivedAt (Unix ms; 0 records nothing), for Meta.ArrivedAt.
+func EncodeArrived(m *Message, arrivedAt int64) ([]byte, error) {
 	var native []byte
 	if m.Native != nil {
 		c, ok := codecFor(m.nativeOrigin())
@@ -83,8 +93,15 @@ func Encode(m *Message) ([]byte, error) {
 		flags |= 4
 	}
 	b := make([]byte, 0, 32+len(m.Exchange)+len(m.RoutingKey)+len(m.Raw)+len(native)+len(m.Body))
-	b = append(b, encodingVersion, byte(m.Origin), flags, m.Priority)
+	version := byte(encodingVersion)
+	if arrivedAt != 0 {
+		version = encodingVersionArrived
+	}
+	b = append(b, version, byte(m.Origin), flags, m.Priority)
 	b = binary.AppendVarint(b, m.ExpiresAt)
+	if arrivedAt != 0 {
+		b = binary.AppendVarint(b, arrivedAt)
+	}
 	b = appendBytes(b, []byte(m.Exchange))
 	b = appendBytes(b, []byte(m.RoutingKey))
 	b = appendBytes(b, []byte(m.GroupID))
@@ -105,7 +122,7 @@ func Encode(m *Message) ([]byte, error) {
 // encoding: Decode builds a Message from it, DecodeMeta only reads it.
 type stored struct {
 	origin, flags, priority byte
-	expiresAt               int64
+	expiresAt, arrivedAt    int64
 	exchange, routingKey    []byte
 	groupID, raw            []byte
 	nativeProto             Protocol
@@ -117,10 +134,13 @@ type stored struct {
 func splitStored(b []byte) (stored, error) {
 	d := decoder{b: b}
 	version := d.byte()
-	if d.err == nil && version != encodingVersion {
+	if d.err == nil && version != encodingVersion && version != encodingVersionArrived {
 		return stored{}, fmt.Errorf("decode message: unknown encoding version %d", version)
 	}
 	st := stored{origin: d.byte(), flags: d.byte(), priority: d.byte(), expiresAt: d.varint()}
+	if version == encodingVersionArrived {
+		st.arrivedAt = d.varint()
+	}
 	st.exchange, st.routingKey, st.groupID, st.raw = d.bytes(), d.bytes(), d.bytes(), d.bytes()
 	st.nativeProto = Protocol(d.byte())
 	st.native = d.bytes()
@@ -171,6 +191,9 @@ func Decode(b []byte) (*Message, error) {
 type Meta struct {
 	Priority  byte
 	ExpiresAt int64
+	// ArrivedAt is when the broker took the message in (Unix ms), 0 when
+	// not recorded (see EncodeArrived).
+	ArrivedAt int64
 	GroupID   string
 	BodySize  int
 }
@@ -185,7 +208,7 @@ func DecodeMeta(b []byte) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
-	return Meta{Priority: st.priority, ExpiresAt: st.expiresAt, GroupID: string(st.groupID), BodySize: len(st.body)}, nil
+	return Meta{Priority: st.priority, ExpiresAt: st.expiresAt, ArrivedAt: st.arrivedAt, GroupID: string(st.groupID), BodySize: len(st.body)}, nil
 }
 
 func appendBytes(b, s []byte) []byte {

@@ -82,10 +82,57 @@ func TestDecodeMetaAgreesWithDecodeWithoutBuildingTheMessage(t *testing.T) {
 	}
 }
 
+func TestEncodeArrivedKeepsWhenTheBrokerTookTheMessageIn(t *testing.T) {
+	m := New(AMQP, []byte("raw-props"), nil)
+	m.Exchange, m.RoutingKey, m.GroupID, m.Priority, m.ExpiresAt = "ex", "rk", "g", 5, 1700000009000
+	m.Body = []byte("body")
+	const at = 1700000001234
+	b, err := EncodeArrived(m, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[0] != 2 {
+		t.Fatalf("encoding version %d with an arrival time, want 2", b[0])
+	}
+	meta, err := DecodeMeta(b)
+	want := Meta{Priority: 5, ExpiresAt: 1700000009000, ArrivedAt: at, GroupID: "g", BodySize: 4}
+	if err != nil || meta != want {
+		t.Fatalf("DecodeMeta = %+v, %v; want %+v", meta, err, want)
+	}
+	got, err := Decode(b)
+	if err != nil || got.Exchange != "ex" || got.RoutingKey != "rk" || got.GroupID != "g" || got.Priority != 5 ||
+		got.ExpiresAt != 1700000009000 || string(got.Raw) != "raw-props" || string(got.Body) != "body" {
+		t.Fatalf("Decode = %+v, %v", got, err)
+	}
+	for cut := range len(b) {
+		if _, err := DecodeMeta(b[:cut]); err == nil {
+			t.Fatalf("DecodeMeta accepted the first %d of %d bytes", cut, len(b))
+		}
+	}
+	// Without an arrival time the record stays version 1, readable by
+	// every earlier Junction.
+	plain, err := Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta, err := DecodeMeta(plain); err != nil || plain[0] != 1 || meta.ArrivedAt != 0 {
+		t.Fatalf("plain encoding: version %d, meta %+v, %v; want version 1 and no arrival", plain[0], meta, err)
+	}
+	if len(b) <= len(plain) {
+		t.Fatalf("arrival added %d bytes", len(b)-len(plain))
+	}
+	future := append([]byte{3}, b[1:]...)
+	if _, err := Decode(future); err == nil {
+		t.Fatal("a version 3 record decoded")
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	m := NewInternal(&Properties{Headers: Table{"k": "v", "n": int32(1)}})
 	m.Body = []byte("hello")
 	b, _ := Encode(m)
+	f.Add(b)
+	b, _ = EncodeArrived(m, 1700000001234)
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Decode(data)
@@ -93,7 +140,8 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		meta, err := DecodeMeta(data)
-		if want := (Meta{Priority: m.Priority, ExpiresAt: m.ExpiresAt, GroupID: m.GroupID, BodySize: len(m.Body)}); err != nil || meta != want {
+		// The arrival time is only in the encoding and Meta.
+		if want := (Meta{Priority: m.Priority, ExpiresAt: m.ExpiresAt, ArrivedAt: meta.ArrivedAt, GroupID: m.GroupID, BodySize: len(m.Body)}); err != nil || meta != want {
 			t.Fatalf("DecodeMeta = %+v, %v; Decode gave %+v", meta, err, want)
 		}
 		if _, err := Encode(m); err != nil && m.Origin == Internal {
