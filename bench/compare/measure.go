@@ -49,56 +49,64 @@ func statusField(status []byte, name string) (int64, bool) {
 // which Linux fixes at 100 on every architecture Go runs this on.
 const clockTicks = 100
 
-// statCPU reads a /proc/PID/stat line: the process's CPU time so far (user
-// and system, its own threads, in seconds) and its process group.
-func statCPU(stat []byte) (seconds float64, pgrp int, err error) {
+// cpuTime is CPU time in seconds, split into user and system (kernel)
+// time: a load generator that spends most of its time in the kernel is
+// bound by its own system calls, which no broker can take off it.
+type cpuTime struct{ user, sys float64 }
+
+func (c cpuTime) total() float64 { return c.user + c.sys }
+
+// statCPU reads a /proc/PID/stat line: the process's CPU time so far (its
+// own threads) and its process group.
+func statCPU(stat []byte) (t cpuTime, pgrp int, err error) {
 	// The command name (field 2) is in parentheses and may hold spaces or
 	// parentheses itself: count fields after the last ')'.
 	i := bytes.LastIndexByte(stat, ')')
 	if i < 0 {
-		return 0, 0, fmt.Errorf("no command name in %q", stat)
+		return cpuTime{}, 0, fmt.Errorf("no command name in %q", stat)
 	}
 	f := strings.Fields(string(stat[i+1:]))
 	if len(f) < 13 { // state ppid pgrp ... utime(14) stime(15)
-		return 0, 0, fmt.Errorf("stat has %d fields after the name", len(f))
+		return cpuTime{}, 0, fmt.Errorf("stat has %d fields after the name", len(f))
 	}
 	pgrp, err = strconv.Atoi(f[2])
 	if err != nil {
-		return 0, 0, fmt.Errorf("stat pgrp %q: %w", f[2], err)
+		return cpuTime{}, 0, fmt.Errorf("stat pgrp %q: %w", f[2], err)
 	}
-	var ticks int64
-	for _, v := range f[11:13] {
+	var ticks [2]int64
+	for k, v := range f[11:13] {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("stat cpu field %q: %w", v, err)
+			return cpuTime{}, 0, fmt.Errorf("stat cpu field %q: %w", v, err)
 		}
-		ticks += n
+		ticks[k] = n
 	}
-	return float64(ticks) / clockTicks, pgrp, nil
+	return cpuTime{user: float64(ticks[0]) / clockTicks, sys: float64(ticks[1]) / clockTicks}, pgrp, nil
 }
 
-// processCPU is the CPU time one process has used, in seconds.
-func processCPU(pid int) (float64, error) {
+// processCPU is the CPU time one process has used.
+func processCPU(pid int) (cpuTime, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, fmt.Errorf("read stat of pid %d: %w", pid, err)
+		return cpuTime{}, fmt.Errorf("read stat of pid %d: %w", pid, err)
 	}
-	sec, _, err := statCPU(b)
-	return sec, err
+	t, _, err := statCPU(b)
+	return t, err
 }
 
 // groupCPU is the CPU time the live processes of a process group have
-// used, in seconds: a load generator and what it started (run.sh's JVM).
-func groupCPU(pgid int) float64 {
+// used: a load generator and what it started (run.sh's JVM).
+func groupCPU(pgid int) cpuTime {
 	paths, _ := filepath.Glob("/proc/[0-9]*/stat")
-	total := 0.0
+	var total cpuTime
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue // exited since the glob
 		}
-		if sec, g, err := statCPU(b); err == nil && g == pgid {
-			total += sec
+		if t, g, err := statCPU(b); err == nil && g == pgid {
+			total.user += t.user
+			total.sys += t.sys
 		}
 	}
 	return total

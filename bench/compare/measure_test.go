@@ -94,13 +94,13 @@ func FuzzParseResult(f *testing.F) {
 	})
 }
 
-func TestStatCPUAddsUserAndSystemTimeAfterAnAwkwardCommandName(t *testing.T) {
+func TestStatCPUReadsUserAndSystemTimeAfterAnAwkwardCommandName(t *testing.T) {
 	// utime 250 and stime 125 ticks, process group 4242; the name holds
 	// a space and a ')'.
 	stat := []byte("4242 (java) x) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 125 7 3 20 0 30 0 12345 0 0\n")
-	sec, pgrp, err := statCPU(stat)
-	if err != nil || sec != 3.75 || pgrp != 4242 {
-		t.Fatalf("statCPU = %v s, group %d, %v; want 3.75 s, group 4242", sec, pgrp, err)
+	got, pgrp, err := statCPU(stat)
+	if err != nil || got != (cpuTime{user: 2.5, sys: 1.25}) || got.total() != 3.75 || pgrp != 4242 {
+		t.Fatalf("statCPU = %+v, group %d, %v; want 2.5 s user and 1.25 s system, group 4242", got, pgrp, err)
 	}
 	for _, bad := range []string{"", "12 (x) S 1 2", "12 (x) S 1 g 3 4 5 6 7 8 9 10 11 12"} {
 		if _, _, err := statCPU([]byte(bad)); err == nil {
@@ -116,16 +116,19 @@ func TestProcessAndGroupCPUCountThisProcessesWork(t *testing.T) {
 	}
 	// Spin until 50 ms of CPU show (a loaded machine may take longer).
 	after, deadline := before, time.Now().Add(5*time.Second)
-	for after-before < 0.05 && time.Now().Before(deadline) {
+	for after.total()-before.total() < 0.05 && time.Now().Before(deadline) {
 		for end := time.Now().Add(10 * time.Millisecond); time.Now().Before(end); {
 		}
 		after, _ = processCPU(os.Getpid())
 	}
-	if after-before < 0.05 {
-		t.Fatalf("5 s of spinning added %.2f s of CPU", after-before)
+	if after.total()-before.total() < 0.05 {
+		t.Fatalf("5 s of spinning added %.2f s of CPU", after.total()-before.total())
 	}
-	if g := groupCPU(syscall.Getpgrp()); g < after {
-		t.Fatalf("the process group used %.2f s, less than this process's %.2f s", g, after)
+	if after.user-before.user < after.sys-before.sys {
+		t.Fatalf("spinning in user space counted as %.2f s user, %.2f s system", after.user-before.user, after.sys-before.sys)
+	}
+	if g := groupCPU(syscall.Getpgrp()); g.total() < after.total() {
+		t.Fatalf("the process group used %.2f s, less than this process's %.2f s", g.total(), after.total())
 	}
 }
 
@@ -143,6 +146,9 @@ func TestSampleCPUMeasuresABusyGroupAndGivesUpWhenTheRunEnds(t *testing.T) {
 	}
 	if use.broker > 0.5 {
 		t.Fatalf("this idle test process measured at %.2f cores", use.broker)
+	}
+	if use.clientSys > use.client/2 {
+		t.Fatalf("a shell spinning in user space measured %.2f of its %.2f cores in the kernel", use.clientSys, use.client)
 	}
 	done := make(chan struct{})
 	close(done)

@@ -64,7 +64,7 @@ func renderMarkdown(rep *Report, chart string) string {
 		w("Each throughput and latency run counts %s of traffic after a %s warm-up on the same connections, whose messages and latencies are not counted.\n\n", rep.Duration, rep.Warmup)
 	}
 	w("![Throughput and p99 latency per scenario](%s)\n\n", chart)
-	w("Each broker runs alone, on loopback, started fresh for every case and stopped after it. The load generators run on the same machine. Ratios are Junction's figure divided by the other broker's, for the same protocol and load generator: above 1 means Junction moved more messages (throughput); for latency, memory and restart time below 1 means Junction needed less. The CPU columns are user and system time over wall time (from `/proc`) of the broker's process and of the load generator's processes, over the middle half of the counted traffic, and that divided by the consumed messages: where the machine's cores went.\n\n")
+	w("Each broker runs alone, on loopback, started fresh for every case and stopped after it. The load generators run on the same machine. Ratios are Junction's figure divided by the other broker's, for the same protocol and load generator: above 1 means Junction moved more messages (throughput); for latency, memory and restart time below 1 means Junction needed less. The CPU columns are user and system time over wall time (from `/proc`) of the broker's process and of the load generator's processes, over the middle half of the counted traffic, and that divided by the consumed messages: where the machine's cores went. The share in parentheses is system time, spent in the kernel (a load generator mostly there is bound by its own socket calls, whichever broker it talks to).\n\n")
 
 	m := rep.Machine
 	w("## Machine\n\n| | |\n|---|---|\n")
@@ -251,16 +251,21 @@ func writeFlowTable(b *strings.Builder, s Scenario, rows []Row) {
 			}
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", protocolTitle[r.Protocol], brokerTitle[r.Broker], r.Client,
-			thousands(r.Published), consumedCell(r), micros(r.P50), micros(r.P99), cpuCell(r.BrokerCores, r.Consumed), cpuCell(r.ClientCores, r.Consumed), rat)
+			thousands(r.Published), consumedCell(r), micros(r.P50), micros(r.P99), cpuCell(r.BrokerCores, r.BrokerSysCores, r.Consumed), cpuCell(r.ClientCores, r.ClientSysCores, r.Consumed), rat)
 	}
 }
 
-// cpuCell shows CPU use in cores and per consumed message.
-func cpuCell(cores, consumed float64) string {
+// cpuCell shows CPU use in cores and per consumed message, and the part
+// spent in the kernel (sys) when it was measured.
+func cpuCell(cores, sys, consumed float64) string {
 	if cores <= 0 || consumed <= 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.2f cores, %.1f µs/msg", cores, cores/consumed*1e6)
+	cell := fmt.Sprintf("%.2f cores, %.1f µs/msg", cores, cores/consumed*1e6)
+	if sys > 0 {
+		cell += fmt.Sprintf(" (%.0f %% kernel)", 100*min(sys/cores, 1))
+	}
+	return cell
 }
 
 func writeIdleTable(b *strings.Builder, rows []Row) {

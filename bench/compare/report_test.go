@@ -9,7 +9,7 @@ import (
 func sampleReport() *Report {
 	return &Report{Quick: true, Duration: "3s", IdleConns: 200, RestartMsgs: 20000, Args: []string{"-quick"},
 		Rows: []Row{
-			{Scenario: "kb-transient", Protocol: "amqp", Broker: "junction", Client: "jp", Published: 30000, Consumed: 30000, P50: 800, P99: 2500, BrokerCores: 0.3, ClientCores: 1.2},
+			{Scenario: "kb-transient", Protocol: "amqp", Broker: "junction", Client: "jp", Published: 30000, Consumed: 30000, P50: 800, P99: 2500, BrokerCores: 0.3, ClientCores: 1.2, BrokerSysCores: 0.12, ClientSysCores: 0.9},
 			{Scenario: "kb-transient", Protocol: "amqp", Broker: "rabbitmq", Client: "jp", Published: 12000, Consumed: 10000, P50: 1500, P99: 5000, BrokerCores: 1.05, ClientCores: 0.4},
 			{Scenario: "kb-transient", Protocol: "openwire", Broker: "activemq", Client: "jms", Err: "start activemq: port | closed"},
 			{Scenario: "fixed-rate-latency", Protocol: "stomp", Broker: "junction", Consumed: 10000, P50: 300, P99: 1000},
@@ -69,7 +69,7 @@ func TestFlowTableShowsFiguresCPUPerMessageAndJunctionsThroughputRatio(t *testin
 	if got := tableRow(t, md, title, "AMQP", "RabbitMQ"); got != want {
 		t.Fatalf("RabbitMQ row\n got %s\nwant %s", got, want)
 	}
-	if got := tableRow(t, md, title, "AMQP", "Junction"); !strings.HasSuffix(got, "| 800 µs | 2.5 ms | 0.30 cores, 10.0 µs/msg | 1.20 cores, 40.0 µs/msg | — |") {
+	if got := tableRow(t, md, title, "AMQP", "Junction"); !strings.HasSuffix(got, "| 800 µs | 2.5 ms | 0.30 cores, 10.0 µs/msg (40 % kernel) | 1.20 cores, 40.0 µs/msg (75 % kernel) | — |") {
 		t.Fatalf("Junction row %s: want its own latency and no ratio", got)
 	}
 	if got := tableRow(t, md, title, "OpenWire", "ActiveMQ"); !strings.Contains(got, "error: start activemq: port / closed") {

@@ -33,6 +33,9 @@ type Row struct {
 	// counted traffic: where the machine's cores went.
 	BrokerCores float64 `json:"broker_cores,omitempty"`
 	ClientCores float64 `json:"load_generator_cores,omitempty"`
+	// Of those, the cores spent in the kernel (system time).
+	BrokerSysCores float64 `json:"broker_sys_cores,omitempty"`
+	ClientSysCores float64 `json:"load_generator_sys_cores,omitempty"`
 	// Runs holds every repetition's consumed rate, in run order, when the
 	// case ran more than once (-repeat); the row's figures are then the
 	// median run's.
@@ -252,6 +255,7 @@ func (r *runner) runCase(ctx context.Context, b broker, s Scenario, protocol str
 		row.Published, row.Consumed = res.PublishedRate, res.ConsumedRate
 		row.P50, row.P99, row.Seconds = res.Latency.P50, res.Latency.P99, res.Seconds
 		row.BrokerCores, row.ClientCores = use.broker, use.client
+		row.BrokerSysCores, row.ClientSysCores = use.brokerSys, use.clientSys
 	}
 	if err != nil {
 		row.Err = err.Error()

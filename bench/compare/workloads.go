@@ -261,7 +261,9 @@ func jmsClient(runSH string) client {
 // summary.
 // cpuUse is the CPU the broker and the load generator used, in cores,
 // over the middle half of a run's counted traffic; zero when not measured.
-type cpuUse struct{ broker, client float64 }
+// cpuUse is cores used (CPU time over wall time), in all and in the
+// kernel.
+type cpuUse struct{ broker, client, brokerSys, clientSys float64 }
 
 // runFlow runs a load generator whose counted traffic starts after warmup
 // and lasts d, and measures its CPU use and the broker's (brokerPID; 0 for
@@ -310,12 +312,12 @@ func sampleCPU(done <-chan struct{}, brokerPID, pgid int, from, span time.Durati
 	if span <= 0 || !wait(from) {
 		return cpuUse{}
 	}
-	broker := func() float64 {
+	broker := func() cpuTime {
 		if brokerPID == 0 {
-			return 0
+			return cpuTime{}
 		}
-		sec, _ := processCPU(brokerPID)
-		return sec
+		t, _ := processCPU(brokerPID)
+		return t
 	}
 	b0, c0, t0 := broker(), groupCPU(pgid), time.Now()
 	if !wait(span) {
@@ -323,7 +325,9 @@ func sampleCPU(done <-chan struct{}, brokerPID, pgid int, from, span time.Durati
 	}
 	b1, c1 := broker(), groupCPU(pgid)
 	dt := time.Since(t0).Seconds()
-	return cpuUse{broker: max(b1-b0, 0) / dt, client: max(c1-c0, 0) / dt}
+	rate := func(a, b float64) float64 { return max(b-a, 0) / dt }
+	return cpuUse{broker: rate(b0.total(), b1.total()), client: rate(c0.total(), c1.total()),
+		brokerSys: rate(b0.sys, b1.sys), clientSys: rate(c0.sys, c1.sys)}
 }
 
 // lastLines keeps the tail of a process's stderr for an error message.
