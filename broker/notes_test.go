@@ -48,9 +48,7 @@ func TestNoteCarriesWhatAPagedOutEntryNeeds(t *testing.T) {
 // groups, expiry, sizes, and bodies read back at delivery.
 func TestRestartFromNotesRestoresTheBacklogAsItWas(t *testing.T) {
 	dir := t.TempDir()
-	st := openStore(t, dir)
-	b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
-	v, _ := b.VHost("/")
+	_, b, v := pagingBroker(t, dir, 5)
 	c := InternalClient(v)
 	if _, err := v.DeclareQueue(c, QueueSpec{Name: "deep", Durable: true, Args: message.Table{"x-max-priority": int32(9)}}, false); err != nil {
 		t.Fatal(err)
@@ -87,7 +85,7 @@ func TestRestartFromNotesRestoresTheBacklogAsItWas(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	st = openStore(t, dir)
+	st := openStore(t, dir)
 	defer st.Close()
 	b = mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
 	after := snapshot(b)

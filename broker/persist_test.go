@@ -19,6 +19,16 @@ func openStore(t *testing.T, dir string) *store.Store {
 	return st
 }
 
+// pagingBroker starts a broker over the store in dir, keeping at most
+// pageLimit bodies of a queue in memory.
+func pagingBroker(t *testing.T, dir string, pageLimit int) (*store.Store, *Broker, *VHost) {
+	t.Helper()
+	st := openStore(t, dir)
+	b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: pageLimit})
+	v, _ := b.VHost("/")
+	return st, b, v
+}
+
 func persistentMsg(key, body string) *message.Message {
 	m := msg("", key, body)
 	m.Persistent = true
@@ -27,9 +37,7 @@ func persistentMsg(key, body string) *message.Message {
 
 func TestLongQueuePagesBodiesOutAndDeliversThemInOrder(t *testing.T) {
 	dir := t.TempDir()
-	st := openStore(t, dir)
-	b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
-	v, _ := b.VHost("/")
+	st, _, v := pagingBroker(t, dir, 5)
 	c := InternalClient(v)
 	q, err := v.DeclareQueue(c, QueueSpec{Name: "deep", Durable: true}, false)
 	if err != nil {
@@ -61,10 +69,8 @@ func TestLongQueuePagesBodiesOutAndDeliversThemInOrder(t *testing.T) {
 	st.Close()
 
 	// After a restart the backlog comes back paged out too.
-	st = openStore(t, dir)
+	st, _, v = pagingBroker(t, dir, 5)
 	defer st.Close()
-	b = mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
-	v, _ = b.VHost("/")
 	q, ok := v.Queue("deep")
 	if !ok {
 		t.Fatal("durable queue not recovered")
@@ -92,9 +98,7 @@ func TestLongQueuePagesBodiesOutAndDeliversThemInOrder(t *testing.T) {
 // and after a restart.
 func TestFanOutBacklogIsReadBackFromEveryQueue(t *testing.T) {
 	dir := t.TempDir()
-	st := openStore(t, dir)
-	b := mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
-	v, _ := b.VHost("/")
+	st, _, v := pagingBroker(t, dir, 5)
 	c := InternalClient(v)
 	names := []string{"fan.a", "fan.b", "fan.c"}
 	for _, n := range names {
@@ -134,10 +138,8 @@ func TestFanOutBacklogIsReadBackFromEveryQueue(t *testing.T) {
 	drain(v, "fan.b", 0, 12)
 	st.Close()
 
-	st = openStore(t, dir)
+	st, _, v = pagingBroker(t, dir, 5)
 	defer st.Close()
-	b = mustNew(t, Options{Users: auth.NewDefaultRegistry(), Store: st, PageLimit: 5})
-	v, _ = b.VHost("/")
 	drain(v, "fan.b", 12, 30)
 	drain(v, "fan.a", 0, 30)
 }
