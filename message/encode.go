@@ -14,13 +14,15 @@ import (
 //	str exchange, str routing key, str group id,
 //	bytes raw, bytes native, [properties], bytes body
 //
-// where str and bytes are a uvarint length and the bytes. Version 2 adds
-// varint arrivedAt after expiresAt: when the broker took the message in
-// (Unix ms), from which a queue's message TTL runs again after a restart.
-// An older Junction refuses a version 2 record rather than misreading it. The native form
+// where str and bytes are a uvarint length and the bytes. The native form
 // is encoded by its protocol's registered codec; decoded properties are
 // stored only for broker-made (Internal) messages, whose properties have
 // no raw form.
+//
+// Version 2 adds varint arrivedAt after expiresAt: when the broker took
+// the message in (Unix ms), from which a queue's message TTL runs again
+// after a restart. An older Junction refuses a version 2 record rather
+// than misreading it.
 
 // NativeCodec is how a protocol stores its native message form and
 // decodes its properties lazily.
