@@ -199,7 +199,7 @@ func (c *conn) throttle(full *broker.Queue) {
 	if full == nil {
 		return
 	}
-	full.WaitMemoryBelow(c.srv.broker.FlowLimit(), flowPause, c.done)
+	full.Throttle(c.srv.broker.FlowLimit(), flowPause, c.done)
 }
 
 // senderSelectedKeys implements RabbitMQ's sender-selected distribution:

@@ -6,7 +6,7 @@ import (
 )
 
 func TestPublishesToAQueueOverTheFlowLimitReportItFull(t *testing.T) {
-	b, err := New(Options{FlowLimit: 4096})
+	b, err := New(Options{FlowLimit: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,15 +43,16 @@ func TestPublishesToAQueueOverTheFlowLimitReportItFull(t *testing.T) {
 			full = append(full, i)
 		}
 	}
-	// Sampled every flowSample publishes, and over 4 KiB from the 6th on.
+	// Sampled every flowSample publishes; each ready message counts 1,536
+	// bytes (its body and queuedOverhead), over 64 KiB from the 44th on.
 	if len(full) != 2 || full[0] != flowSample || full[1] != 2*flowSample {
 		t.Fatalf("Full reported on publishes %v, want [%d %d]", full, flowSample, 2*flowSample)
 	}
-	if waited := q.WaitMemoryBelow(4096, 10*time.Millisecond, nil); !waited {
+	if waited := q.WaitMemoryBelow(64<<10, 10*time.Millisecond, nil); !waited {
 		t.Fatal("WaitMemoryBelow did not wait on a full queue")
 	}
 	q.Purge()
-	if waited := q.WaitMemoryBelow(4096, time.Hour, nil); waited {
+	if waited := q.WaitMemoryBelow(64<<10, time.Hour, nil); waited {
 		t.Fatal("WaitMemoryBelow waited on an empty queue")
 	}
 	for i := 1; i <= flowSample; i++ {
@@ -81,5 +82,42 @@ func TestPersistentBacklogPagesOutBeforeReachingTheFlowLimit(t *testing.T) {
 	}
 	if r, _, _ := q.Counts(); r != 500 {
 		t.Fatalf("queue holds %d messages, want 500", r)
+	}
+}
+
+// A queue of small messages holds far more memory than its bodies: the
+// flow limit counts each message's overhead too, so a backlog of 16-byte
+// messages slows its publisher long before it holds millions of them.
+func TestSmallMessagesCountTheirOverheadAgainstTheFlowLimit(t *testing.T) {
+	b := mustNew(t, Options{FlowLimit: 64 << 10})
+	v, _ := b.VHost("/")
+	c := InternalClient(v)
+	q, err := v.DeclareQueue(c, QueueSpec{Name: "small"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slow recorder
+	if _, err := q.Consume(c, ConsumerOptions{Tag: "slow", Limit: NewLimiter(1, 0)}, &slow); err != nil {
+		t.Fatal(err)
+	}
+	body := string(make([]byte, 16))
+	var full []int
+	for i := 1; i <= 2*flowSample; i++ {
+		res, err := v.Publish(c, msg("", "small", body), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Full != nil {
+			full = append(full, i)
+		}
+	}
+	// The consumer holds the first message; 127 ready ones count
+	// 127 × (16 + queuedOverhead) = 67,056 bytes at the second sample,
+	// 63 of them 33,264 at the first. Their bodies alone: 2,032 bytes.
+	if len(full) != 1 || full[0] != 2*flowSample {
+		t.Fatalf("Full reported on publishes %v, want [%d]", full, 2*flowSample)
+	}
+	if got, want := q.MemoryBytes(), int64(127*(16+queuedOverhead)); got != want {
+		t.Fatalf("MemoryBytes = %d, want %d", got, want)
 	}
 }

@@ -408,7 +408,7 @@ func (q *Queue) pagesAtLocked(count int, bytes int64) bool {
 	// Stored bodies also go out before they fill half the flow limit, so a
 	// persistent backlog never makes its own publishers wait for memory.
 	flow := q.vhost.broker.flowLimit
-	return limit > 0 && (count > limit || flow > 0 && bytes-q.pagedBytes > flow/2)
+	return limit > 0 && (count > limit || flow > 0 && memoryOf(count-q.paged, bytes-q.pagedBytes) > flow/2)
 }
 
 // pagedOutLocked counts in an entry whose body is on disk only.

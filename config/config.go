@@ -46,11 +46,14 @@ type Limits struct {
 	// the store (default 10000; -1 keeps everything in memory).
 	QueueInMemoryMessages int `toml:"queue_in_memory_messages"`
 	// DestinationMemoryLimit slows publishers to a queue that keeps more
-	// than this many bytes of ready messages in memory (default 64MiB; 0
-	// turns it off): an OpenWire producer is held (its sync send's
-	// response or its async send window), ActiveMQ's per-destination
-	// producer flow control; an AMQP publisher's connection stops reading
-	// for up to 50 ms at a time, RabbitMQ's connection flow state.
+	// than this many bytes of ready messages in memory, each counting its
+	// body and a fixed overhead (default 64MiB; 0 turns it off): an
+	// OpenWire producer is held (its sync send's response or its async
+	// send window), ActiveMQ's per-destination producer flow control; an
+	// AMQP or STOMP publisher's connection, or an OpenWire one sending
+	// asynchronously without a window, stops reading for up to 50 ms at a
+	// time while the queue has consumers, RabbitMQ's connection flow
+	// state.
 	DestinationMemoryLimit Size `toml:"destination_memory_limit"`
 	// GCHeapFloor lets the Go heap grow to this size before the garbage
 	// collector runs, however little of it is live (default 64MiB; 0 turns

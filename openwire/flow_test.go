@@ -12,13 +12,17 @@ import (
 	"github.com/junctionmq/junction/servertest"
 )
 
+// kbMessages is the memory n queued 1 KiB messages count against the
+// destination memory limit: body and the broker's per-message overhead.
+func kbMessages(n int) config.Size { return config.Size(n * (1024 + 512)) }
+
 // TestSyncSendToAQueueOverItsMemoryLimitWaitsForConsumers: the fifth 1 KiB
-// message finds the queue at its 4 KiB limit, so its Response is held
+// message finds the queue at its limit of four messages, so its Response is held
 // until an AMQP consumer brings the queue (now five messages) under the
 // limit again, as ActiveMQ's producer flow control blocks a send to a full
 // destination.
 func TestSyncSendToAQueueOverItsMemoryLimitWaitsForConsumers(t *testing.T) {
-	b := startLimited(t, 4096)
+	b := startLimited(t, kbMessages(4))
 	p, pid := rawProducer(t, b, "producer", 0)
 	send := func(n int32) { p.sendKB(pid, "flow", n, true) }
 	for n := int32(1); n <= 4; n++ {
@@ -34,7 +38,7 @@ func TestSyncSendToAQueueOverItsMemoryLimitWaitsForConsumers(t *testing.T) {
 			t.Fatalf("basic.get from the full queue: ok=%v err=%v", ok, err)
 		}
 		if q, _ := ch.QueueDeclarePassive("flow", true, false, false, false, nil); q.Messages == 4 {
-			p.expectNoResponse(50 * time.Millisecond) // 4 KiB: still at the limit
+			p.expectNoResponse(50 * time.Millisecond) // four messages: still at the limit
 		}
 	}
 	p.expectResponse(15, 2*time.Second)
@@ -145,7 +149,7 @@ func (r *rawClient) expectNoResponse(within time.Duration) {
 // send gets its ProducerAck (the client's send window credit) only once the
 // queue is under its limit again.
 func TestAsyncSendWindowIsNotReplenishedWhileTheQueueIsFull(t *testing.T) {
-	b := startLimited(t, 2048)
+	b := startLimited(t, kbMessages(2))
 	p, pid := rawProducer(t, b, "async", 1<<20)
 	acks := 0
 	readAcks := func(within time.Duration) { acks += p.countProducerAcks(within) }
@@ -154,7 +158,7 @@ func TestAsyncSendWindowIsNotReplenishedWhileTheQueueIsFull(t *testing.T) {
 	}
 	readAcks(300 * time.Millisecond)
 	if acks != 2 {
-		t.Fatalf("%d ProducerAcks for 3 sends into a 2 KiB queue, want 2", acks)
+		t.Fatalf("%d ProducerAcks for 3 sends into a queue limited to two, want 2", acks)
 	}
 	ch := amqpChannel(t, b)
 	for range 2 {
@@ -205,7 +209,7 @@ func TestRefusedSyncSendGetsOnlyAnExceptionResponse(t *testing.T) {
 // fifty held ProducerAcks cost one waiting goroutine, not fifty, and all
 // fifty come once the queue drains.
 func TestHeldProducerAcksShareOneWaiterAndAllArrive(t *testing.T) {
-	b := startLimited(t, 2048)
+	b := startLimited(t, kbMessages(2))
 	p, pid := rawProducer(t, b, "held", 1<<20)
 	acks := 0
 	readAcks := func(within time.Duration) { acks += p.countProducerAcks(within) }
@@ -216,7 +220,7 @@ func TestHeldProducerAcksShareOneWaiterAndAllArrive(t *testing.T) {
 	}
 	readAcks(300 * time.Millisecond)
 	if acks != 2 {
-		t.Fatalf("%d ProducerAcks for %d sends into a 2 KiB queue, want 2", acks, sends)
+		t.Fatalf("%d ProducerAcks for %d sends into a queue limited to two, want 2", acks, sends)
 	}
 	if grown := runtime.NumGoroutine() - before; grown > 5 {
 		t.Fatalf("%d more goroutines while %d ProducerAcks are held, want one waiter", grown, sends-2)
@@ -234,33 +238,67 @@ func TestHeldProducerAcksShareOneWaiterAndAllArrive(t *testing.T) {
 }
 
 // An async send without a send window has no ProducerAck to hold back, so a
-// full queue slows the connection instead: its reader pauses, the client's
-// socket fills, and nothing is lost.
+// full queue slows the connection instead: while the queue has a consumer,
+// its reader pauses, the client's socket fills, and nothing is lost. With
+// no consumer it is not paused at all: a client that sent far ahead would
+// otherwise have every buffered send held in turn, long after its consumer
+// left.
 func TestAsyncSendsWithoutAWindowAreReadSlowlyWhileTheQueueIsFull(t *testing.T) {
-	b := startLimited(t, 2048)
+	b := startLimited(t, kbMessages(2))
+	ch := amqpChannel(t, b)
+	if _, err := ch.QueueDeclare("nowindow", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Qos(1, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	held, err := ch.Consume("nowindow", "holder", false, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, pid := rawProducer(t, b, "nowindow", 0)
 	const sends = 30
 	for n := int32(1); n <= sends; n++ {
 		p.sendKB(pid, "nowindow", n, false)
 	}
-	ch := amqpChannel(t, b)
 	time.Sleep(300 * time.Millisecond)
-	// Two sends fill the queue; each later one holds the reader up to 50 ms.
-	if q, err := ch.QueueDeclarePassive("nowindow", true, false, false, false, nil); err != nil || q.Messages >= sends {
+	// The consumer holds one, two fill the queue; each later send holds
+	// the reader up to 50 ms.
+	if q, err := ch.QueueDeclarePassive("nowindow", false, false, false, false, nil); err != nil || q.Messages >= sends-1 {
 		t.Fatalf("queue holds %d of %d messages after 300 ms (err %v): the full queue did not slow the sender", q.Messages, sends, err)
 	}
-	got := 0
-	deadline := time.Now().Add(10 * time.Second)
-	for got < sends && time.Now().Before(deadline) {
-		if _, ok, err := ch.Get("nowindow", true); err != nil {
-			t.Fatal(err)
-		} else if ok {
-			got++
-		} else {
-			time.Sleep(10 * time.Millisecond)
+	for n := 1; n <= sends; n++ {
+		select {
+		case d := <-held:
+			if err := d.Ack(false); err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("consumed %d of %d messages", n-1, sends)
 		}
 	}
-	if got != sends {
-		t.Fatalf("consumed %d of %d messages", got, sends)
+
+	// The consumer gone, the next sends into the full queue are read at once.
+	if err := ch.Cancel("holder", false); err != nil {
+		t.Fatal(err)
+	}
+	const more = 40
+	for n := int32(sends + 1); n <= sends+more; n++ {
+		p.sendKB(pid, "nowindow", n, false)
+	}
+	// Held, they would take 50 ms each: two seconds.
+	deadline := time.Now().Add(time.Second)
+	for {
+		q, err := ch.QueueDeclarePassive("nowindow", false, false, false, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Messages == more {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue without consumers holds %d of %d sends after a second", q.Messages, more)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -90,11 +90,11 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) (err error) {
 		default:
 			// An async send without a window has nothing to hold back but
 			// the connection itself, as ActiveMQ blocks its transport: stop
-			// reading for a bounded time, so this connection's own acks
-			// still get read between two pauses.
+			// reading for a bounded time while the queue has consumers
+			// (broker.Queue.Throttle says why).
 			limit := c.srv.cfg.DestinationMemoryLimit
 			for _, q := range full {
-				q.WaitMemoryBelow(limit, asyncSendPause, c.done)
+				q.Throttle(limit, asyncSendPause, c.done)
 			}
 		}
 	}

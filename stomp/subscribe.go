@@ -3,6 +3,7 @@ package stomp
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/junctionmq/junction/broker"
 )
@@ -426,5 +427,15 @@ func (c *conn) send(f *Frame, done func(error)) error {
 	if !res.Stored {
 		done(nil)
 	}
+	if res.Full != nil {
+		// A queue over the destination memory limit: stop reading this
+		// connection a while, as ActiveMQ blocks a STOMP producer's
+		// transport and RabbitMQ puts its connection in flow.
+		res.Full.Throttle(c.srv.broker.FlowLimit(), flowPause, c.done)
+	}
 	return nil
 }
+
+// flowPause bounds how long one SEND into a full queue holds the
+// connection's reader.
+const flowPause = 50 * time.Millisecond
