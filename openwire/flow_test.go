@@ -1,7 +1,9 @@
 package openwire_test
 
 import (
+	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -300,5 +302,56 @@ func TestAsyncSendsWithoutAWindowAreReadSlowlyWhileTheQueueIsFull(t *testing.T) 
 			t.Fatalf("queue without consumers holds %d of %d sends after a second", q.Messages, more)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Async sends to a topic whose subscriber falls behind slow the connection
+// as for a full queue (sampled every 64 sends, up to 50 ms each), and
+// every message still reaches the subscriber, in order.
+func TestAsyncSendsToATopicAreReadSlowlyWhileASubscriberFallsBehind(t *testing.T) {
+	b := startLimited(t, kbMessages(2))
+	ch := amqpChannel(t, b)
+	if _, err := ch.QueueDeclare("prices-sub", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind("prices-sub", "prices", "amq.topic", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Qos(1, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	held, err := ch.Consume("prices-sub", "subscriber", false, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, pid := rawProducer(t, b, "topicflow", 0)
+	const sends = 640
+	start := time.Now()
+	for n := int32(1); n <= sends; n++ {
+		m := &wire.ActiveMQBytesMessage{Message: wire.Message{ProducerId: pid,
+			Destination: &wire.Destination{Kind: wire.Topic, PhysicalName: "prices"},
+			MessageId:   &wire.MessageId{ProducerId: pid, ProducerSequenceId: int64(n)},
+			Content:     make([]byte, 1024)}}
+		m.CommandId = 10 + n
+		p.write(m)
+	}
+	time.Sleep(300*time.Millisecond - time.Since(start))
+	// Two ready messages fill the subscription; from then on every 64th
+	// send holds the reader 50 ms: in 300 ms at most 7 × 64 are in.
+	if q, err := ch.QueueDeclarePassive("prices-sub", false, false, false, false, nil); err != nil || q.Messages > 7*64 {
+		t.Fatalf("subscription holds %d of %d messages after 300 ms (err %v): its backlog did not slow the sender", q.Messages, sends, err)
+	}
+	for n := 1; n <= sends; n++ {
+		select {
+		case d := <-held:
+			if want := fmt.Sprintf(":%d", n); !strings.HasSuffix(d.MessageId, want) {
+				t.Fatalf("delivery %d has message id %q, want one ending %q", n, d.MessageId, want)
+			}
+			if err := d.Ack(false); err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("subscriber got %d of %d messages", n-1, sends)
+		}
 	}
 }

@@ -55,6 +55,9 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) (err error) {
 			w.release()
 		}()
 	}
+	// slow is a topic subscription the broker found over the limit; fullQueues
+	// looks at queue destinations only.
+	var slow *broker.Queue
 	for i, d := range dests {
 		native := mc
 		if d != wm.Destination {
@@ -80,6 +83,16 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) (err error) {
 		if !res.Stored && w != nil {
 			w.cancelLast()
 		}
+		if res.Full != nil && d.Kind != wire.Queue && d.Kind != wire.TempQueue {
+			slow = res.Full
+		}
+	}
+	if slow != nil && !mc.IsResponseRequired() {
+		// A topic's subscriber is falling behind: slow the connection as
+		// for a full queue (a sync send already waits for its answer).
+		// Its ProducerAck is not held: a subscription can stay full long
+		// after the send, when its consumer has gone.
+		slow.Throttle(c.srv.cfg.DestinationMemoryLimit, asyncSendPause, c.done)
 	}
 	if !mc.IsResponseRequired() && wm.ProducerId != nil {
 		switch {
