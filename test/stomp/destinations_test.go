@@ -195,15 +195,7 @@ func TestAmqQueueReachesAQueueDeclaredOverAMQP(t *testing.T) {
 	t.Parallel()
 	b := start(t, nil)
 	qn := name(t, "declared")
-	conn, err := amqp.Dial(b.AMQPURL())
-	if err != nil {
-		t.Fatalf("AMQP dial: %v", err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatalf("AMQP channel: %v", err)
-	}
+	ch := b.amqpChannel(t)
 	if _, err := ch.QueueDeclare(qn, false, false, false, false, nil); err != nil {
 		t.Fatalf("declare %s: %v", qn, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/go-stomp/stomp/v3"
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/junctionmq/junction/config"
 )
@@ -37,16 +36,7 @@ func TestSendsIntoAQueueOverTheMemoryLimitAreReadSlowly(t *testing.T) {
 	first := recv(t, s, "the message the consumer holds")
 	time.Sleep(300*time.Millisecond - time.Since(start))
 
-	conn, err := amqp.Dial(b.AMQPURL())
-	if err != nil {
-		t.Fatalf("AMQP dial: %v", err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatalf("AMQP channel: %v", err)
-	}
-	q, err := ch.QueueDeclarePassive(qn, false, false, false, false, nil)
+	q, err := b.amqpChannel(t).QueueDeclarePassive(qn, false, false, false, false, nil)
 	if err != nil {
 		t.Fatalf("inspect %s: %v", qn, err)
 	}

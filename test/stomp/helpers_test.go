@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-stomp/stomp/v3"
 	"github.com/go-stomp/stomp/v3/frame"
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/junctionmq/junction/config"
 	"github.com/junctionmq/junction/servertest"
@@ -44,6 +45,22 @@ func start(t testing.TB, mutate func(*config.Config)) *broker {
 		}
 	})
 	return &broker{Broker: b, addr: b.Addr("stomp").String()}
+}
+
+// amqpChannel opens an AMQP channel on b (guest on "/"), closed with the
+// test: for what STOMP cannot see, such as a queue's depth.
+func (b *broker) amqpChannel(t *testing.T) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(b.AMQPURL())
+	if err != nil {
+		t.Fatalf("AMQP dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatalf("AMQP channel: %v", err)
+	}
+	return ch
 }
 
 // withUser adds a user with full permissions on the given vhosts ("/" when
