@@ -186,12 +186,6 @@ func (ch *channel) publishComplete() error {
 	return nil
 }
 
-// flowPause bounds one throttling wait: the connection stops reading (TCP
-// pushes back on the publisher) but reads again soon, so that acks arriving
-// on the same connection, which may be what drains the queue, are not
-// held behind the wait.
-const flowPause = 50 * time.Millisecond
-
 // throttle slows a publisher whose message went to a queue over the
 // broker's flow limit: RabbitMQ's connection "flow" state, driven here by
 // the queue's backlog in memory.
@@ -199,7 +193,7 @@ func (c *conn) throttle(full *broker.Queue) {
 	if full == nil {
 		return
 	}
-	full.Throttle(c.srv.broker.FlowLimit(), flowPause, c.done)
+	full.Throttle(c.done)
 }
 
 // senderSelectedKeys implements RabbitMQ's sender-selected distribution:

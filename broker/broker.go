@@ -38,9 +38,11 @@ type Options struct {
 	PageLimit int
 	// Policies set queue arguments by name pattern (see Policy).
 	Policies []Policy
-	// FlowLimit is the in-memory size of a queue's ready messages beyond
-	// which publishes to it report PublishResult.Full (0: never), so that
-	// publishers slow down instead of outrunning consumers without bound.
+	// FlowLimit is the in-memory size of a queue's ready messages (each
+	// its body and queuedOverhead) beyond which publishes to it report
+	// PublishResult.Full (0: never), so that publishers slow down instead
+	// of outrunning consumers without bound: Queue.Throttle pauses their
+	// connection, and OpenWire holds a send's answer (WaitMemoryBelow).
 	FlowLimit int64
 }
 

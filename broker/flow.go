@@ -67,16 +67,23 @@ func (q *Queue) WaitMemoryBelow(limit int64, max time.Duration, stop <-chan stru
 	return q.waitBelow(limit, max, stop, false)
 }
 
-// Throttle is WaitMemoryBelow for a protocol that can only stop reading a
-// whole connection: it waits a bounded time, so that the connection's own
-// acks, which may be what drains the queue, are still read between two
-// waits, and only while q has consumers. Without them, slowing the
-// publisher helps nobody keep up, and a client that has sent far ahead
+// Throttle slows a publisher to q, a queue over the broker's flow limit,
+// for a protocol that can only stop reading a whole connection (TCP then
+// pushes back on the client): RabbitMQ's connection flow state, ActiveMQ's
+// blocked transport. It waits at most throttlePause, so that acks on the
+// same connection, which may be what drains the queue, are still read
+// between two waits; and only while q has consumers. Without them, slowing
+// the publisher helps nobody keep up, and a client that has sent far ahead
 // would have each of its buffered messages held in turn (the memory alarm
-// still stops every publisher).
-func (q *Queue) Throttle(limit int64, max time.Duration, stop <-chan struct{}) bool {
-	return q.waitBelow(limit, max, stop, true)
+// still stops every publisher). It returns early when stop is closed.
+func (q *Queue) Throttle(stop <-chan struct{}) {
+	if lim := q.vhost.broker.flowLimit; lim > 0 {
+		q.waitBelow(lim, throttlePause, stop, true)
+	}
 }
+
+// throttlePause bounds one Throttle.
+const throttlePause = 50 * time.Millisecond
 
 func (q *Queue) waitBelow(limit int64, max time.Duration, stop <-chan struct{}, consumed bool) bool {
 	waited := false

@@ -46,11 +46,11 @@ func (s *clientSocket) SetWriteDeadline(time.Time) error { return nil }
 func newTestServer(tb testing.TB) *Server {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	br, err := broker.New(broker.Options{Logger: log})
+	br, err := broker.New(broker.Options{Logger: log, FlowLimit: 64 << 20})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return NewServer(br, Config{DestinationMemoryLimit: 64 << 20}, log)
+	return NewServer(br, Config{}, log)
 }
 
 // handleConn is a broker connection in the negotiated Java default format

@@ -92,7 +92,7 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) (err error) {
 		// for a full queue (a sync send already waits for its answer).
 		// Its ProducerAck is not held: a subscription can stay full long
 		// after the send, when its consumer has gone.
-		slow.Throttle(c.srv.cfg.DestinationMemoryLimit, asyncSendPause, c.done)
+		slow.Throttle(c.done)
 	}
 	if !mc.IsResponseRequired() && wm.ProducerId != nil {
 		switch {
@@ -105,9 +105,8 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) (err error) {
 			// the connection itself, as ActiveMQ blocks its transport: stop
 			// reading for a bounded time while the queue has consumers
 			// (broker.Queue.Throttle says why).
-			limit := c.srv.cfg.DestinationMemoryLimit
 			for _, q := range full {
-				q.Throttle(limit, asyncSendPause, c.done)
+				q.Throttle(c.done)
 			}
 		}
 	}
@@ -119,7 +118,7 @@ func (c *conn) send(mc wire.MessageCommand, done func(error)) (err error) {
 // in the queue before the commit. The queues it looks up are noted in
 // found (parallel to dests), so that checkSendable need not look again.
 func (c *conn) fullQueues(dests []*wire.Destination, found []*broker.Queue, t *txn) []*broker.Queue {
-	limit := c.srv.cfg.DestinationMemoryLimit
+	limit := c.srv.broker.FlowLimit()
 	if limit <= 0 || t != nil {
 		return nil
 	}
@@ -159,10 +158,6 @@ func (c *conn) afterSpace(full []*broker.Queue, fn func(error)) func(error) {
 	}
 }
 
-// asyncSendPause bounds how long one async send without a window holds the
-// connection's reader while its queue is full.
-const asyncSendPause = 50 * time.Millisecond
-
 // heldAnswer is a response or ProducerAck waiting for queue space.
 type heldAnswer struct {
 	full []*broker.Queue
@@ -171,7 +166,7 @@ type heldAnswer struct {
 }
 
 func (c *conn) releaseHeld() {
-	limit := c.srv.cfg.DestinationMemoryLimit
+	limit := c.srv.broker.FlowLimit()
 	for {
 		c.heldMu.Lock()
 		if len(c.held) == 0 {

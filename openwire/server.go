@@ -32,12 +32,6 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// URL is what BrokerInfo reports as the connector URL.
 	URL string
-	// DestinationMemoryLimit is the in-memory size of a queue's ready
-	// messages above which its producers are held (0: no limit): a
-	// synchronous send's Response and an asynchronous send's ProducerAck
-	// wait until consumers bring the queue back under it, so the client's
-	// send blocks, as with ActiveMQ's producer flow control.
-	DestinationMemoryLimit int64
 }
 
 // Server accepts OpenWire connections.

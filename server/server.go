@@ -97,7 +97,7 @@ func New(cfg config.Config, log *slog.Logger) (*Server, error) {
 		log:      log,
 		broker:   b,
 		amqp:     amqp.NewServer(b, amqpCfg, log),
-		openwire: openwire.NewServer(b, openwire.Config{URL: "tcp://" + cfg.Listeners.OpenWire, DestinationMemoryLimit: int64(cfg.Limits.DestinationMemoryLimit)}, log),
+		openwire: openwire.NewServer(b, openwire.Config{URL: "tcp://" + cfg.Listeners.OpenWire}, log),
 		stomp:    stomp.NewServer(b, stomp.Config{}, log),
 		addrs:    map[string]net.Addr{},
 	}, nil

@@ -3,7 +3,6 @@ package stomp
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/junctionmq/junction/broker"
 )
@@ -431,11 +430,7 @@ func (c *conn) send(f *Frame, done func(error)) error {
 		// A queue over the destination memory limit: stop reading this
 		// connection a while, as ActiveMQ blocks a STOMP producer's
 		// transport and RabbitMQ puts its connection in flow.
-		res.Full.Throttle(c.srv.broker.FlowLimit(), flowPause, c.done)
+		res.Full.Throttle(c.done)
 	}
 	return nil
 }
-
-// flowPause bounds how long one SEND into a full queue holds the
-// connection's reader.
-const flowPause = 50 * time.Millisecond
