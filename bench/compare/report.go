@@ -64,7 +64,7 @@ func renderMarkdown(rep *Report, chart string) string {
 		w("Each throughput and latency run counts %s of traffic after a %s warm-up on the same connections, whose messages and latencies are not counted.\n\n", rep.Duration, rep.Warmup)
 	}
 	w("![Throughput and p99 latency per scenario](%s)\n\n", chart)
-	w("Each broker runs alone, on loopback, started fresh for every case and stopped after it. The load generators run on the same machine. Ratios are Junction's figure divided by the other broker's, for the same protocol and load generator: above 1 means Junction moved more messages (throughput); for latency, memory and restart time below 1 means Junction needed less. The CPU columns are user and system time over wall time (from `/proc`) of the broker's process and of the load generator's processes, over the middle half of the counted traffic, and that divided by the consumed messages: where the machine's cores went. The share in parentheses is system time, spent in the kernel (a load generator mostly there is bound by its own socket calls, whichever broker it talks to).\n\n")
+	w("Each broker runs alone, on loopback, started fresh for every case and stopped after it. The load generators run on the same machine. Ratios are Junction's figure divided by the other broker's, for the same protocol and load generator: above 1 means Junction moved more messages (throughput); for latency, memory and restart time below 1 means Junction needed less. The CPU columns are user and system time over wall time (from `/proc`) of the broker's process and of the load generator's processes, over the middle half of the counted traffic, and that divided by the consumed messages: where the machine's cores went. The share in parentheses is system time, spent in the kernel (a load generator mostly there is bound by its own socket calls, whichever broker it talks to). Under each throughput table, \"what this machine allows\" divides the machine's cores by the CPU that the load generator and Junction spent per consumed message in Junction's row: the rate at which the two would keep every core busy, and the ratio to each other broker that rate would give. No broker, however fast, lifts a load generator past its figure \"with a broker that cost nothing\" (the cores divided by the load generator's own CPU per message); a ratio near its ceiling rises only as Junction's own CPU per message falls, and never past that second figure.\n\n")
 
 	m := rep.Machine
 	w("## Machine\n\n| | |\n|---|---|\n")
@@ -88,6 +88,9 @@ func renderMarkdown(rep *Report, chart string) string {
 		switch s.Kind {
 		case "flow":
 			writeFlowTable(&b, s, rows)
+			if s.W.Rate == 0 {
+				writeCeilings(&b, rows, rep.Machine.Cores)
+			}
 		case "idle":
 			writeIdleTable(&b, rows)
 		case "restart":
