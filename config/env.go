@@ -43,6 +43,22 @@ func ApplyEnv(cfg *Config, environ []string) error {
 	return cfg.Validate()
 }
 
+// StripEnv returns environ without the variables that start with
+// EnvPrefix, for a program that starts a broker with a configuration of
+// its own (test harnesses, benchmarks): a setting left in the caller's
+// shell would silently change what it measures or proves, and a knob of
+// the harness that shares the prefix (JUNCTION_LONG) would stop the broker
+// as an unknown setting.
+func StripEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, EnvPrefix) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // collectEnvFields maps each settable scalar under v to its variable name.
 func collectEnvFields(v reflect.Value, prefix string, out map[string]reflect.Value) {
 	t := v.Type()

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +43,14 @@ func TestUnknownOrMalformedEnvironmentSettingsAreErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
+	}
+}
+
+func TestStripEnvDropsEveryJunctionVariableAndKeepsTheRest(t *testing.T) {
+	in := []string{"PATH=/usr/bin", "JUNCTION_DATA_DIR=/x", "JUNCTION_LONG=1", "JUNCTION_CONFIG=/etc/j.toml", "HOME=/root", "XJUNCTION_A=1", "junction_lower=1"}
+	got := StripEnv(in)
+	want := []string{"PATH=/usr/bin", "HOME=/root", "XJUNCTION_A=1", "junction_lower=1"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("StripEnv(%q) = %q, want %q", in, got, want)
 	}
 }

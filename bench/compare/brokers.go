@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	jconfig "github.com/junctionmq/junction/config"
 )
 
 // broker is one broker under test, started and stopped by this program.
@@ -86,7 +88,9 @@ func startProc(argv []string, env []string, logPath string) (*proc, error) {
 		return nil, fmt.Errorf("create log: %w", err)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), env...)
+	// Junction reads JUNCTION_ variables as settings; the brokers run the
+	// configuration the report documents, not one left in the shell.
+	cmd.Env = append(jconfig.StripEnv(os.Environ()), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

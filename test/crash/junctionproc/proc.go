@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/junctionmq/junction/config"
 )
 
 // BinEnv names an environment variable that, when set, is the junction
@@ -88,6 +90,10 @@ type Options struct {
 	STOMP    string
 	// Args are extra command-line flags.
 	Args []string
+	// Env holds the broker's JUNCTION_ settings, if any: it gets none from
+	// this process's environment (config.StripEnv), where the tests' own
+	// knobs (JUNCTION_LONG, JUNCTION_CRASH_SEED…) share the prefix.
+	Env []string
 	// Ready bounds the wait for the "Junction started" log line (default
 	// 60 s: recovering a large store takes a while).
 	Ready time.Duration
@@ -131,6 +137,7 @@ func Start(o Options) (*Proc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start junction: %w", err)
 	}
+	p.cmd.Env = append(config.StripEnv(os.Environ()), o.Env...)
 	p.cmd.Stdout = io.Discard
 	p.Started = time.Now()
 	if err := p.cmd.Start(); err != nil {
