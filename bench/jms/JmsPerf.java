@@ -53,6 +53,7 @@ public final class JmsPerf {
     static int txBatch = 100;
     static int rate;
     static boolean quiet;
+    static boolean drain;
 
     static final AtomicLong published = new AtomicLong();
     static final AtomicLong consumed = new AtomicLong();
@@ -137,6 +138,9 @@ public final class JmsPerf {
         for (Thread t : producerThreads) {
             t.join(10_000);
         }
+        if (drain) {
+            drainConsumers();
+        }
         stopConsumers = true;
         for (Thread t : consumerThreads) {
             t.join(10_000);
@@ -152,9 +156,10 @@ public final class JmsPerf {
                 "{\"protocol\":\"openwire\",\"client\":\"activemq-client-5.17\",\"producers\":%d,\"consumers\":%d,"
                         + "\"queues\":%d,\"topic\":%b,\"size\":%d,\"persistent\":%b,\"ack\":\"%s\",\"prefetch\":%d,\"warmup_seconds\":%.3f,\"seconds\":%.3f,"
                         + "\"published\":%d,\"consumed\":%d,\"published_msgs_per_sec\":%.1f,\"consumed_msgs_per_sec\":%.1f,"
+                        + "\"published_total\":%d,\"consumed_total\":%d,"
                         + "\"latency_us\":{\"p50\":%.1f,\"p95\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,\"max\":%.1f}}",
                 producers, consumers, queues, topic, size, persistent, ack, prefetch < 0 ? (topic ? 32766 : 1000) : prefetch, warmup, elapsed, pub, con,
-                pub / elapsed, con / elapsed, latency.quantile(0.5) / 1e3, latency.quantile(0.95) / 1e3,
+                pub / elapsed, con / elapsed, published.get(), consumed.get(), latency.quantile(0.5) / 1e3, latency.quantile(0.95) / 1e3,
                 latency.quantile(0.99) / 1e3, latency.quantile(0.999) / 1e3, latency.max() / 1e3));
         Throwable t = failure.get();
         if (t != null) {
@@ -162,6 +167,24 @@ public final class JmsPerf {
             System.exit(1);
         }
         System.exit(0);
+    }
+
+    /**
+     * With -drain, waits once the producers have stopped until the consumers
+     * have received nothing for half a second (at most 10 s), so that the
+     * totals count every message that was going to arrive.
+     */
+    static void drainConsumers() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        long last = -1;
+        while (System.nanoTime() < deadline && failure.get() == null) {
+            long now = consumed.get();
+            if (now == last) {
+                return;
+            }
+            last = now;
+            Thread.sleep(500);
+        }
     }
 
     /** Prints per-second rates (unless -quiet) from one instant until another. */
@@ -301,7 +324,7 @@ public final class JmsPerf {
                 v = a.substring(eq + 1);
                 a = a.substring(0, eq);
             }
-            if (a.equals("persistent") || a.equals("async-send") || a.equals("topic") || a.equals("quiet") || a.equals("h") || a.equals("help")) {
+            if (a.equals("persistent") || a.equals("async-send") || a.equals("topic") || a.equals("quiet") || a.equals("drain") || a.equals("h") || a.equals("help")) {
                 boolean on = v == null || Boolean.parseBoolean(v);
                 switch (a) {
                     case "persistent":
@@ -315,6 +338,9 @@ public final class JmsPerf {
                         break;
                     case "quiet":
                         quiet = on;
+                        break;
+                    case "drain":
+                        drain = on;
                         break;
                     default:
                         usage(0);
@@ -381,7 +407,7 @@ public final class JmsPerf {
     static void usage(int code) {
         System.err.println("usage: JmsPerf [-url tcp://127.0.0.1:61616] [-user guest] [-password guest] [-queue NAME]\n"
                 + "  [-producers 1] [-consumers 1] [-queues 1] [-topic] [-size 1024] [-persistent] [-async-send] [-warmup 0] [-duration 10]\n"
-                + "  [-ack auto|dups_ok|client|individual|transacted] [-tx-batch 100] [-prefetch 1000] [-rate 0] [-quiet]");
+                + "  [-ack auto|dups_ok|client|individual|transacted] [-tx-batch 100] [-prefetch 1000] [-rate 0] [-drain] [-quiet]");
         System.exit(code);
     }
 
