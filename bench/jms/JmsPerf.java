@@ -171,19 +171,26 @@ public final class JmsPerf {
 
     /**
      * With -drain, waits once the producers have stopped until the consumers
-     * have received nothing for half a second (at most 10 s), so that the
-     * totals count every message that was going to arrive.
+     * have every message that should reach them (each one's copy on a topic,
+     * one copy on queues), or have received nothing for two seconds, or 10 s
+     * have passed, so that the totals count every message that was going to
+     * arrive.
      */
     static void drainConsumers() throws InterruptedException {
+        long expected = published.get() * (topic ? consumers : 1);
         long deadline = System.nanoTime() + 10_000_000_000L;
-        long last = -1;
-        while (System.nanoTime() < deadline && failure.get() == null) {
-            long now = consumed.get();
-            if (now == last) {
+        long last = consumed.get(), lastChange = System.nanoTime();
+        while (consumed.get() < expected && failure.get() == null) {
+            long now = System.nanoTime();
+            if (now >= deadline || now - lastChange >= 2_000_000_000L) {
                 return;
             }
-            last = now;
-            Thread.sleep(500);
+            Thread.sleep(20);
+            long c = consumed.get();
+            if (c != last) {
+                last = c;
+                lastChange = System.nanoTime();
+            }
         }
     }
 

@@ -60,6 +60,13 @@ func runPerf(t *testing.T, args ...string) (*servertest.Broker, summary) {
 	if s.Published < 500 {
 		t.Fatalf("JmsPerf published %d messages in 1 s at 2,000 msgs/s, want at least 500: %s", s.Published, out)
 	}
+	// The totals span the whole run, so they hold at least the window's
+	// counts; a JmsPerf without them would make every comparison of totals
+	// below hold trivially.
+	if s.PublishedTotal < s.Published || s.ConsumedTotal < s.Consumed {
+		t.Fatalf("JmsPerf totals published %d, consumed %d are below its window's %d and %d: %s",
+			s.PublishedTotal, s.ConsumedTotal, s.Published, s.Consumed, out)
+	}
 	return b, s
 }
 
